@@ -1,0 +1,32 @@
+"""Error and warning classes raised by neurodecode.
+
+Errors subclass the built-in exception a user would expect (``ValueError`` for bad
+values, ``TypeError`` for bad types), so ``except ValueError`` keeps working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DataFormatError",
+    "NeurodecodeWarning",
+    "NotFittedError",
+    "DataWarning",
+]
+
+from sklearn.exceptions import NotFittedError
+
+
+class DataFormatError(ValueError):
+    """A file or array does not have the layout a loader expects.
+
+    The message names what was asked for and what the file holds instead.
+    """
+
+
+class NeurodecodeWarning(UserWarning):
+    """Base class of every warning neurodecode emits."""
+
+
+class DataWarning(NeurodecodeWarning):
+    """Data are usable but something about them deserves attention
+    (dropped samples, neurons that never fire, gaps in time)."""
