@@ -7,6 +7,9 @@ generator builds orientation-tuned populations with known ground truth.
 
 from ._recording import Recording
 from .binning import add_history, align_behavior, bin_recording, bin_spikes, count_spikes, rebin
+from .datasets import load_park_v1, load_peyrache_hd, load_stevenson_m1
+from .hdf5 import load_hdf5, load_npz
+from .matlab import load_mat
 from .synthetic import PopulationTruth, orientation_population
 
 __all__ = [
@@ -17,6 +20,12 @@ __all__ = [
     "bin_recording",
     "bin_spikes",
     "count_spikes",
+    "load_hdf5",
+    "load_mat",
+    "load_npz",
+    "load_park_v1",
+    "load_peyrache_hd",
+    "load_stevenson_m1",
     "orientation_population",
     "rebin",
 ]

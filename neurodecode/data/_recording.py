@@ -9,6 +9,7 @@ asks :attr:`Recording.is_time_binned`.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +27,7 @@ from .._validation import (
     format_indices,
     not_found,
 )
+from ..exceptions import DataWarning
 
 __all__ = ["Recording"]
 
@@ -216,6 +218,13 @@ class Recording:
             times_arr = as_numpy(times, "times", dtype=np.float64, ndim=1, owner="Recording")
             check_same_length(resp, times_arr, "responses", "times")
             check_finite(times_arr, "times", ("samples", ""))
+            if bin_size is not None and n_samples > 1 and np.any(np.diff(times_arr) <= 0):
+                warnings.warn(
+                    "The times of these time bins do not strictly increase (repeated or "
+                    "shuffled times); every such step starts a new segment, so rebin, "
+                    "add_history and contiguous cross-validation will treat the bins as cut "
+                    "apart. Pass one time per bin (e.g. t0 + k * bin_size) and mark real "
+                    "gaps with trial_id.", DataWarning, stacklevel=2)
         elif bin_size is not None:
             times_arr = np.arange(n_samples, dtype=np.float64) * bin_size
         tid = None

@@ -179,3 +179,11 @@ def test_any_finite_matrix_with_stimulus_in_period_is_accepted(data, period, see
     rec = Recording(data, stim, kind="circular", period=period)
     np.testing.assert_array_equal(rec.responses, data.astype(np.float32))
     assert rec.shape == data.shape
+
+
+def test_time_bins_with_repeated_times_warn():
+    from neurodecode.exceptions import DataWarning
+
+    with pytest.warns(DataWarning, match="do not strictly increase"):
+        Recording(np.ones((3, 1)), [1.0, 2.0, 3.0], kind="linear", bin_size=0.1,
+                  times=[0.0, 0.0, 0.1])

@@ -1,0 +1,413 @@
+"""Load recordings stored as plain arrays: HDF5 datasets and NumPy ``.npz`` archives.
+
+:func:`load_hdf5` reads a responses matrix, a stimulus and optional per-trial columns
+from named datasets of an HDF5 file; :func:`load_npz` reads the widely shared Stringer
+orientation layout (``resp``: neurons x stimuli, ``istim``: grating angle in radians).
+Both find out which axis of the responses holds the neurons by comparing it with the
+stimulus length, so ``neurons x samples`` and ``samples x neurons`` files load alike.
+
+The private helpers at the bottom (orienting arrays, reading columns, wrapping circular
+values) are shared with :mod:`neurodecode.data.matlab`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from .._typing import ResponseType, StimulusKind
+from .._validation import as_numpy, check_choice, format_available, not_found
+from ..exceptions import DataFormatError
+from ._recording import Recording
+
+__all__ = ["load_hdf5", "load_npz"]
+
+ColumnSpec = Sequence[str] | Mapping[str, str]
+"""Per-trial columns: a list of paths (named by their last component) or ``{name: path}``."""
+
+
+def load_hdf5(
+    path: str | Path,
+    *,
+    responses: str,
+    stimulus: str,
+    kind: StimulusKind,
+    period: float | None = None,
+    neurons_axis: int | None = None,
+    stimulus_columns: int | Sequence[int] | None = None,
+    response_type: ResponseType = "continuous",
+    trials: ColumnSpec | None = None,
+    bin_size: float | None = None,
+    times: str | None = None,
+) -> Recording:
+    """Load a recording from datasets of an HDF5 file.
+
+    The file is opened read-only with h5py and closed before returning; every dataset
+    named is read into memory.
+
+    Parameters
+    ----------
+    path : str or Path
+        The HDF5 file (``.h5``, ``.hdf5``; MATLAB v7.3 files are better read with
+        :func:`neurodecode.data.matlab.load_mat`, which undoes MATLAB's transposition).
+    responses : str
+        Path of the responses dataset inside the file (``"group/dataset"``), 2-D:
+        ``(n_neurons, n_samples)`` or ``(n_samples, n_neurons)``. A 1-D dataset is one
+        neuron.
+    stimulus : str
+        Path of the stimulus dataset, of shape ``(n_samples,)``, or
+        ``(n_samples, n_outputs)`` / ``(n_outputs, n_samples)`` for a multi-output
+        linear stimulus. String datasets are decoded (for categorical stimuli).
+    kind : {"circular", "linear", "categorical"}
+        What the stimulus is; see :class:`~neurodecode.data.Recording`.
+    period : float, optional
+        Period of a circular stimulus in its own units (180, 360, ``2 * pi``).
+    neurons_axis : {0, 1}, optional
+        Which axis of the responses dataset holds the neurons. When None it is inferred:
+        the neurons axis is the one whose length differs from the stimulus length.
+    stimulus_columns : int or sequence of int, optional
+        For a 2-D stimulus: which outputs to keep once it is oriented as
+        ``(n_samples, n_outputs)``. An int gives a 1-D stimulus (e.g. the angle column
+        of a ``(time, angle)`` table), a sequence keeps several (``(0, 1)`` for x and y).
+    response_type : {"counts", "continuous"}, default="continuous"
+        ``"counts"`` for spike counts, ``"continuous"`` for rates or fluorescence.
+    trials : sequence of str, or mapping of str to str, optional
+        Per-trial columns: dataset paths, each of length ``n_samples``. A sequence names
+        each column after the last path component (``"behavior/pupil"`` -> ``"pupil"``);
+        a mapping gives ``{column name: dataset path}``.
+    bin_size : float, optional
+        Bin width in seconds when samples are consecutive time bins.
+    times : str, optional
+        Path of a dataset of sample times in seconds, of length ``n_samples``.
+
+    Returns
+    -------
+    Recording
+        Responses as ``(n_samples, n_neurons)`` float32; ``meta`` holds the file name
+        (``"source"``), the full path, ``"format": "hdf5"``, the dataset paths and the
+        neurons axis used.
+
+    Raises
+    ------
+    ValueError
+        If a dataset does not exist (the message lists every dataset in the file with
+        its shape), or on invalid ``kind``, ``period`` or ``neurons_axis``.
+    DataFormatError
+        A ``ValueError`` subclass: the file is not HDF5, a path names a group, the
+        shapes disagree (the message gives both shapes and the axis expected), or both
+        axes of the responses match the stimulus length so ``neurons_axis`` is needed.
+
+    Examples
+    --------
+    >>> import h5py, numpy as np, tempfile, os
+    >>> from neurodecode.data.hdf5 import load_hdf5
+    >>> path = os.path.join(tempfile.mkdtemp(), "session.h5")
+    >>> with h5py.File(path, "w") as f:
+    ...     f["traces/dff"] = np.ones((3, 4))          # 3 neurons x 4 trials
+    ...     f["stim/ori"] = [0.0, 45.0, 90.0, 135.0]
+    ...     f["stim/contrast"] = [1.0, 0.5, 1.0, 0.5]
+    >>> rec = load_hdf5(path, responses="traces/dff", stimulus="stim/ori",
+    ...                 kind="circular", period=180, trials=["stim/contrast"])
+    >>> rec
+    Recording(4 trials x 3 neurons, stimulus: circular, period 180, source session.h5)
+    >>> rec.trials["contrast"].tolist(), rec.meta["neurons_axis"]
+    ([1.0, 0.5, 1.0, 0.5], 0)
+    """
+    path = Path(path)
+    try:
+        f = h5py.File(path, "r")
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise DataFormatError(
+            f"{path.name} could not be opened as an HDF5 file ({exc}). MATLAB v5 .mat files "
+            "are not HDF5: read them with neurodecode.data.matlab.load_mat."
+        ) from None
+    with f:
+        def read(name: str) -> np.ndarray:
+            return _read_dataset(f, name, path.name)
+
+        resp = read(responses)
+        stim = read(stimulus)
+        resp, stim, axis = _orient(resp, stim, neurons_axis, responses, stimulus, "load_hdf5")
+        stim = _select_stimulus_columns(stim, stimulus_columns, stimulus)
+        n = len(resp)
+        trial_table = {name: _as_column(read(p), n, p) for name, p in
+                       _column_paths(trials, "/").items()}
+        times_arr = None if times is None else _as_column(read(times), n, times)
+    meta = {"source": path.name, "path": str(path), "format": "hdf5",
+            "responses": responses, "stimulus": stimulus, "neurons_axis": axis}
+    return Recording(resp, stim, kind=kind, period=period, response_type=response_type,
+                     trials=trial_table, bin_size=bin_size, times=times_arr, meta=meta)
+
+
+def load_npz(
+    path: str | Path,
+    *,
+    responses: str = "resp",
+    stimulus: str = "istim",
+    kind: StimulusKind = "circular",
+    period: float = 180.0,
+    units: str = "radians",
+    neurons_axis: int | None = 0,
+) -> Recording:
+    """Load a NumPy ``.npz`` archive, by default in the Stringer orientation layout.
+
+    The layout shared with Stringer et al.'s orientation recordings holds ``resp``
+    (neurons x stimuli) and ``istim``, the grating angle in **radians** from 0 to
+    ``2 * pi`` (the drift direction). By default the angle is converted to **degrees**
+    and folded to **orientation**: ``stimulus = degrees(istim) % 180`` with
+    ``period=180``; pass ``period=360.0`` to keep the drift direction. The raw values
+    are kept in ``trials[stimulus]`` (e.g. ``trials["istim"]``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.npz`` file; it is read with ``np.load(path, allow_pickle=False)``.
+    responses : str, default="resp"
+        Key of the responses array (2-D).
+    stimulus : str, default="istim"
+        Key of the stimulus array.
+    kind : {"circular", "linear", "categorical"}, default="circular"
+        What the stimulus is. ``period`` and ``units`` are used only when it is
+        circular; other kinds are loaded as stored.
+    period : float, default=180.0
+        Period of the returned circular stimulus **in degrees**: 180 for orientation,
+        360 for direction.
+    units : {"radians", "degrees"}, default="radians"
+        Units of the stored circular stimulus; the returned one is always in degrees.
+    neurons_axis : {0, 1} or None, default=0
+        Axis of ``resp`` that holds the neurons (0 in the Stringer layout); None infers
+        it from the stimulus length as :func:`load_hdf5` does.
+
+    Returns
+    -------
+    Recording
+        ``meta["format"] == "npz"``; for circular stimuli ``meta["units"] == "degrees"``.
+
+    Raises
+    ------
+    ValueError
+        If a key is missing (the message lists the keys in the file with their shapes),
+        ``units`` is unknown, or the shapes disagree.
+    DataFormatError
+        If the file is not an ``.npz`` archive (a plain ``.npy`` array, say).
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from neurodecode.data.hdf5 import load_npz
+    >>> path = os.path.join(tempfile.mkdtemp(), "stringer.npz")
+    >>> np.savez(path, resp=np.ones((5, 4)), istim=np.array([0, 0.5, 1, 1.5]) * np.pi)
+    >>> rec = load_npz(path)
+    >>> rec.stimulus.tolist()
+    [0.0, 90.0, 0.0, 90.0]
+    >>> load_npz(path, period=360.0).stimulus.tolist()
+    [0.0, 90.0, 180.0, 270.0]
+    """
+    path = Path(path)
+    check_choice(units, "units", ("radians", "degrees"), "load_npz")
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        raise DataFormatError(
+            f"{path.name} could not be read as an .npz archive ({exc})."
+        ) from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise DataFormatError(
+            f"{path.name} holds a single array of shape {np.shape(archive)}, not an .npz "
+            "archive of named arrays. Save it with np.savez(path, resp=..., istim=...)."
+        )
+    with archive:
+        available = [f"{k} {archive[k].shape}" for k in archive.files]
+
+        def read(key: str) -> np.ndarray:
+            if key not in archive.files:
+                raise not_found("Array", key, f"the .npz archive {path.name}", available)
+            return archive[key]
+
+        resp, stim = read(responses), read(stimulus)
+    resp, stim, axis = _orient(resp, stim, neurons_axis, responses, stimulus, "load_npz")
+    meta: dict[str, Any] = {"source": path.name, "path": str(path), "format": "npz",
+                            "responses": responses, "stimulus": stimulus,
+                            "neurons_axis": axis}
+    trial_table: dict[str, np.ndarray] = {}
+    out_period: float | None = None
+    if kind == "circular":
+        raw = as_numpy(stim, stimulus, dtype=np.float64, ndim=1, owner="load_npz")
+        degrees = np.degrees(raw) if units == "radians" else raw
+        stim = _wrap_circular(degrees, period)
+        trial_table[stimulus] = raw
+        out_period = period
+        meta.update(units="degrees", stored_units=units)
+    return Recording(resp, stim, kind=kind, period=out_period, trials=trial_table, meta=meta)
+
+
+# ---------------------------------------------------------------------- shared helpers
+def _wrap_circular(values: np.ndarray, period: float) -> np.ndarray:
+    """Wrap circular values into ``[0, period)``.
+
+    Unlike a bare ``values % period``, tiny negative values that round up to exactly
+    ``period`` are mapped to 0, so the result always passes Recording's range check.
+
+    Examples
+    --------
+    >>> _wrap_circular(np.array([-1e-18, 180.0, 270.0]), 180.0).tolist()
+    [0.0, 0.0, 90.0]
+    """
+    out = np.mod(np.asarray(values, dtype=np.float64), period)
+    return np.where(out >= period, 0.0, out)
+
+
+def _read_dataset(f: h5py.File, name: str, source: str) -> np.ndarray:
+    """Read one dataset, listing every dataset of the file when it does not exist."""
+    obj = f.get(name)
+    if obj is None:
+        raise not_found("Dataset", name, f"HDF5 file {source}", _list_datasets(f))
+    if not isinstance(obj, h5py.Dataset):
+        inside = [f"{name.rstrip('/')}/{d}" for d in _list_datasets(obj)]
+        raise DataFormatError(
+            f"{name!r} in {source} is a group, not a dataset. Datasets in it: "
+            f"{format_available(inside)}."
+        )
+    if h5py.check_string_dtype(obj.dtype) is not None:
+        return np.asarray(obj.asstr()[()], dtype=str)
+    data = np.asarray(obj[()])
+    if data.dtype.kind == "S":
+        data = np.char.decode(data, "utf-8")
+    return data
+
+
+def _list_datasets(group: h5py.Group) -> list[str]:
+    """``"path (shape)"`` for every dataset below ``group``, found with ``visititems``."""
+    found: list[str] = []
+
+    def visit(name: str, obj: Any) -> None:
+        if isinstance(obj, h5py.Dataset):
+            found.append(f"{name} {obj.shape}")
+
+    group.visititems(visit)
+    return found
+
+
+def _column_paths(spec: ColumnSpec | None, sep: str) -> dict[str, str]:
+    """Turn a list of paths or a ``{name: path}`` mapping into ``{name: path}``."""
+    if spec is None:
+        return {}
+    if isinstance(spec, str):
+        raise TypeError(
+            f"The 'trials' parameter must be a list of paths or a mapping of column name to "
+            f"path; got the single string {spec!r}. Use trials=[{spec!r}]."
+        )
+    if isinstance(spec, Mapping):
+        return {str(k): str(v) for k, v in spec.items()}
+    out: dict[str, str] = {}
+    for p in spec:
+        name = str(p).rstrip(sep).rsplit(sep, 1)[-1]
+        if name in out:
+            raise ValueError(
+                f"Two trial columns would both be called {name!r} ({out[name]!r} and {p!r}). "
+                "Name them with a mapping: trials={'name': 'path', ...}."
+            )
+        out[name] = str(p)
+    return out
+
+
+def _as_column(values: np.ndarray, n_samples: int, name: str) -> np.ndarray:
+    """Check that a per-sample column has one value per sample (squeezing ``(n, 1)``)."""
+    arr = np.asarray(values)
+    if arr.ndim == 2 and 1 in arr.shape:
+        arr = arr.reshape(-1)
+    if arr.ndim != 1 or len(arr) != n_samples:
+        raise DataFormatError(
+            f"{name!r} must hold one value per sample ({n_samples}); it has shape {arr.shape}."
+        )
+    return arr
+
+
+def _orient(resp: np.ndarray, stim: np.ndarray, neurons_axis: int | None, resp_name: str,
+            stim_name: str, owner: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """Return responses as (n_samples, n_neurons), the stimulus samples-first, the axis.
+
+    The neurons axis of 2-D responses is ``neurons_axis`` when given, otherwise the axis
+    whose length is not a stimulus length. A 2-D stimulus is transposed when its
+    columns, not its rows, are the samples.
+    """
+    resp, stim = np.asarray(resp), np.asarray(stim)
+    if neurons_axis is not None:
+        check_choice(neurons_axis, "neurons_axis", (0, 1), owner)
+    if resp.ndim == 1:
+        resp = resp[:, None]
+        neurons_axis = 1
+    if resp.ndim != 2:
+        raise DataFormatError(
+            f"responses {resp_name!r} must be 2-D (neurons x samples or samples x neurons); "
+            f"got shape {resp.shape}. Reduce the other axes first (e.g. average a time "
+            "window of trials x neurons x time arrays)."
+        )
+    if stim.ndim not in (1, 2):
+        raise DataFormatError(
+            f"stimulus {stim_name!r} must be 1-D, or 2-D for several outputs; got shape "
+            f"{stim.shape}."
+        )
+    lengths = set(stim.shape)
+    shapes = (f"responses {resp_name!r} have shape {resp.shape} and stimulus {stim_name!r} "
+              f"has shape {stim.shape}")
+    if neurons_axis is None:
+        matches = [ax for ax in (0, 1) if resp.shape[ax] in lengths]
+        if len(matches) == 2:
+            raise DataFormatError(
+                f"Cannot tell which axis holds the neurons: {shapes}, so both axes of the "
+                "responses match a stimulus length. Pass neurons_axis=0 (neurons x samples) "
+                "or neurons_axis=1 (samples x neurons)."
+            )
+        if not matches:
+            raise DataFormatError(
+                f"{shapes}: neither axis of the responses has as many samples as the "
+                "stimulus. Expected one axis of the responses to match the stimulus length."
+            )
+        neurons_axis = 1 - matches[0]
+    sample_axis = 1 - neurons_axis
+    n = resp.shape[sample_axis]
+    if n not in lengths:
+        other = ("" if resp.shape[neurons_axis] not in lengths else
+                 f" Axis {neurons_axis} matches; try neurons_axis={sample_axis}.")
+        raise DataFormatError(
+            f"{shapes}. With neurons_axis={neurons_axis}, axis {sample_axis} of the responses "
+            f"({n} samples) was expected to match the stimulus length.{other}"
+        )
+    if sample_axis == 1:
+        resp = resp.T
+    if stim.ndim == 2 and stim.shape[0] != n:
+        stim = stim.T
+    return resp, stim, int(neurons_axis)
+
+
+def _select_stimulus_columns(stim: np.ndarray, columns: int | Sequence[int] | None,
+                             name: str) -> np.ndarray:
+    """Keep some outputs of a samples-first 2-D stimulus."""
+    if columns is None:
+        return stim
+    if stim.ndim != 2:
+        raise DataFormatError(
+            f"stimulus_columns selects outputs of a 2-D stimulus, but {name!r} has shape "
+            f"{stim.shape}. Leave stimulus_columns=None."
+        )
+    idx = np.asarray(columns)
+    if idx.dtype.kind not in "iu" or idx.ndim > 1:
+        raise TypeError(
+            f"The 'stimulus_columns' parameter must be an int or a sequence of ints; got "
+            f"{columns!r}."
+        )
+    n_out = stim.shape[1]
+    if idx.size and (idx.min() < -n_out or idx.max() >= n_out):
+        raise ValueError(
+            f"The 'stimulus_columns' parameter must index the {n_out} outputs of {name!r} "
+            f"(samples x outputs shape {stim.shape}); got {columns!r}."
+        )
+    return stim[:, idx]
+
