@@ -9,7 +9,7 @@ import pytest
 
 import neurodecode
 
-PUBLIC_MODULES = ["neurodecode", "neurodecode.data", "neurodecode.decoders"]
+PUBLIC_MODULES = ["neurodecode", "neurodecode.data", "neurodecode.decoders", "neurodecode.evaluate"]
 
 
 def public_items():

@@ -1,0 +1,53 @@
+"""Cross-validated decoding, decoder and regulariser comparisons, and their metrics.
+
+Every function here is stateless: it takes a decoder (or several) and a
+:class:`~neurodecode.data.Recording` and returns a result object.
+"""
+
+from .compare import (
+    ComparisonResult,
+    NestedCVResult,
+    compare,
+    nested_cross_validate,
+    parameter_grid,
+    sweep,
+)
+from .cross_validate import CircularRegressor, CVResult, build_pipeline, cross_validate
+from .metrics import (
+    circular_correlation,
+    circular_error,
+    mean_circular_error,
+    median_circular_error,
+)
+from .plots import (
+    plot_confusion,
+    plot_error_by_stimulus,
+    plot_loss_curves,
+    plot_predictions,
+    plot_sweep,
+)
+from .splits import ContiguousKFold, make_splits
+
+__all__ = [
+    "ComparisonResult",
+    "NestedCVResult",
+    "compare",
+    "nested_cross_validate",
+    "parameter_grid",
+    "plot_confusion",
+    "plot_error_by_stimulus",
+    "plot_loss_curves",
+    "plot_predictions",
+    "plot_sweep",
+    "sweep",
+    "CVResult",
+    "CircularRegressor",
+    "ContiguousKFold",
+    "build_pipeline",
+    "circular_correlation",
+    "circular_error",
+    "cross_validate",
+    "make_splits",
+    "mean_circular_error",
+    "median_circular_error",
+]

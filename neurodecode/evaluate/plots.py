@@ -1,0 +1,236 @@
+"""Figures of decoding results (matplotlib). Each returns a Figure; nothing is shown.
+
+Every function takes a result object from this package and an optional ``ax`` to draw
+into, so figures can be combined into panels for a paper.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .compare import ComparisonResult
+from .cross_validate import CVResult
+from .metrics import _degrees_per_unit, circular_error
+
+__all__ = [
+    "plot_confusion",
+    "plot_error_by_stimulus",
+    "plot_loss_curves",
+    "plot_predictions",
+    "plot_sweep",
+]
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float] = (4.5, 3.5)) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax  # type: ignore[return-value]
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def plot_sweep(result: ComparisonResult, *, metric: str | None = None,
+               ax: Axes | None = None) -> Figure:
+    """Score against regularisation strength, one line per penalty, with s.e.m. bars.
+
+    Numeric parameters that span more than a decade go on a log axis. With several swept
+    parameters, the first numeric one is the x axis and the others label the lines.
+
+    Parameters
+    ----------
+    result : ComparisonResult
+        From :func:`~neurodecode.evaluate.sweep`.
+    metric : str, optional
+        Defaults to the primary metric.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If the result has no numeric swept parameter.
+    """
+    metric = metric or result.primary
+    names = list(result.results)
+    params = [result.params[n] for n in names]
+    numeric = [k for k in params[0] if all(isinstance(p[k], (int, float)) for p in params)]
+    if not numeric:
+        raise ValueError("plot_sweep needs a numeric swept parameter (l1, l2, dropout...).")
+    xkey = numeric[0]
+    fig, ax = _axes(ax)
+    lines: dict[str, list[tuple[float, float, float]]] = {}
+    for name, p in zip(names, params):
+        label = ", ".join(f"{k}={v}" for k, v in p.items() if k != xkey) or metric
+        r = result.results[name]
+        lines.setdefault(label, []).append((float(p[xkey]), r.mean(metric), r.sem(metric)))
+    xs_all = []
+    for label, pts in lines.items():
+        pts.sort()
+        x, m, s = (np.array(v) for v in zip(*pts))
+        ax.errorbar(x, m, yerr=s, marker="o", capsize=3, label=label)
+        xs_all.extend(x)
+    positive = np.array([x for x in xs_all if x > 0])
+    if positive.size and positive.max() / positive.min() > 10:
+        ax.set_xscale("symlog", linthresh=positive.min()) if min(xs_all) <= 0 else \
+            ax.set_xscale("log")
+    best = result.best_params.get(xkey)
+    if best is not None:
+        ax.axvline(best, color="0.6", ls=":", lw=1, label=f"best {xkey}={best:g}")
+    ax.set_xlabel(xkey)
+    ax.set_ylabel(f"{metric} (mean +- s.e.m.)")
+    ax.legend(frameon=False, fontsize="small")
+    return fig
+
+
+def plot_predictions(result: CVResult, *, ax: Axes | None = None,
+                     max_points: int = 5000) -> Figure:
+    """Out-of-fold predicted against true stimulus (circular or linear).
+
+    Parameters
+    ----------
+    result : CVResult
+    ax : matplotlib Axes, optional
+    max_points : int, default=5000
+        Points drawn (a random subset beyond that).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax = _axes(ax)
+    t, p = np.asarray(result.y_true), np.asarray(result.y_pred)
+    if t.ndim == 2:
+        t, p = t[:, 0], p[:, 0]
+    idx = np.arange(len(t))
+    if len(idx) > max_points:
+        idx = np.random.default_rng(0).choice(idx, max_points, replace=False)
+    ax.scatter(t[idx], p[idx], s=4, alpha=0.4, lw=0)
+    lo, hi = (0.0, result.period) if result.kind == "circular" else (
+        float(np.nanmin(t)), float(np.nanmax(t)))
+    ax.plot([lo, hi], [lo, hi], color="k", lw=1)
+    ax.set_xlabel("true stimulus")
+    ax.set_ylabel("decoded stimulus (held out)")
+    ax.set_title(f"{result.primary} = {result.mean():.3g} +- {result.sem():.2g}",
+                 fontsize="medium")
+    return fig
+
+
+def plot_error_by_stimulus(result: CVResult, *, n_bins: int = 18,
+                           ax: Axes | None = None) -> Figure:
+    """Absolute decoding error as a function of the true stimulus value (median and IQR).
+
+    Parameters
+    ----------
+    result : CVResult
+        Circular or linear (1-D) stimulus.
+    n_bins : int, default=18
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    t, p = np.asarray(result.y_true, float), np.asarray(result.y_pred, float)
+    if t.ndim == 2:
+        t, p = t[:, 0], p[:, 0]
+    if result.kind == "circular":
+        assert result.period is not None
+        err = np.abs(circular_error(t, p, result.period)) * _degrees_per_unit(result.period)
+        edges = np.linspace(0, result.period, n_bins + 1)
+        unit = " (deg)"
+    else:
+        err = np.abs(p - t)
+        edges = np.quantile(t, np.linspace(0, 1, n_bins + 1))
+        unit = ""
+    idx = np.clip(np.searchsorted(edges, t, "right") - 1, 0, n_bins - 1)
+    centres = (edges[:-1] + edges[1:]) / 2
+    q = np.array([np.percentile(err[idx == k], [25, 50, 75]) if np.any(idx == k)
+                  else [np.nan] * 3 for k in range(n_bins)])
+    fig, ax = _axes(ax)
+    ax.fill_between(centres, q[:, 0], q[:, 2], alpha=0.3, lw=0, label="25-75%")
+    ax.plot(centres, q[:, 1], marker="o", label="median")
+    ax.set_xlabel("true stimulus")
+    ax.set_ylabel(f"absolute error{unit}")
+    ax.legend(frameon=False, fontsize="small")
+    return fig
+
+
+def plot_confusion(result: CVResult, *, normalize: str | None = "true",
+                   ax: Axes | None = None) -> Figure:
+    """Out-of-fold confusion matrix of a categorical decoding run.
+
+    Parameters
+    ----------
+    result : CVResult
+    normalize : {"true", "pred", "all", None}, default="true"
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    cm = result.confusion_matrix(normalize=normalize)
+    labels = np.unique(np.concatenate([result.y_true, result.y_pred]))
+    fig, ax = _axes(ax, (4.5, 4.0))
+    im = ax.imshow(cm, cmap="Blues", vmin=0)
+    fig.colorbar(im, ax=ax, shrink=0.8, label="fraction of true class" if normalize == "true"
+                 else "count")
+    ticks = np.arange(len(labels))
+    ax.set_xticks(ticks, [f"{v:g}" if isinstance(v, float) else str(v) for v in labels],
+                  rotation=45)
+    ax.set_yticks(ticks, [f"{v:g}" if isinstance(v, float) else str(v) for v in labels])
+    ax.set_xlabel("decoded class")
+    ax.set_ylabel("true class")
+    return fig
+
+
+def plot_loss_curves(source: Any, *, ax: Axes | None = None) -> Figure:
+    """Training (and validation) loss per epoch of fitted torch decoders.
+
+    Parameters
+    ----------
+    source : CVResult (with ``return_models=True``), a fitted decoder, or a list of them
+        Anything with a ``history_`` dict of per-epoch ``"train_loss"`` (and optionally
+        ``"val_loss"``); pipelines are searched for their last step.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If no loss history is found (e.g. closed-form decoders, or models not returned).
+    """
+    models = source.models if isinstance(source, CVResult) else source
+    if models is None:
+        raise ValueError("No models in this result: run cross_validate(..., return_models=True).")
+    if not isinstance(models, (list, tuple)):
+        models = [models]
+    fig, ax = _axes(ax)
+    found = False
+    for k, m in enumerate(models):
+        m = m.steps[-1][1] if hasattr(m, "steps") else m
+        m = getattr(m, "estimator_", m)
+        hist = getattr(m, "history_", None)
+        if not hist or "train_loss" not in hist:
+            continue
+        found = True
+        (line,) = ax.plot(hist["train_loss"], label="train" if k == 0 else None)
+        if hist.get("val_loss"):
+            ax.plot(hist["val_loss"], ls="--", color=line.get_color(),
+                    label="validation" if k == 0 else None)
+    if not found:
+        raise ValueError("None of the models has a loss history (history_['train_loss']).")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.set_yscale("log")
+    ax.legend(frameon=False, fontsize="small")
+    return fig

@@ -1,0 +1,68 @@
+"""Figures render from real result objects and show what they claim."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression, Ridge
+
+from neurodecode.data import orientation_population
+from neurodecode.evaluate import (
+    cross_validate,
+    plot_confusion,
+    plot_error_by_stimulus,
+    plot_loss_curves,
+    plot_predictions,
+    plot_sweep,
+    sweep,
+)
+
+
+@pytest.fixture(scope="module")
+def rec():
+    return orientation_population(80, 300, random_state=0)[0]
+
+
+def test_sweep_plot_has_one_point_per_setting(rec, tmp_path):
+    res = sweep(Ridge(), {"alpha": [0.1, 10.0, 1000.0]}, rec, cv=3)
+    fig = plot_sweep(res)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "alpha"
+    x, y = ax.lines[0].get_data()
+    np.testing.assert_allclose(x, [0.1, 10.0, 1000.0])
+    np.testing.assert_allclose(y, [res.results[n].mean() for n in res.results])
+    fig.savefig(tmp_path / "sweep.png")
+    assert (tmp_path / "sweep.png").stat().st_size > 1000
+
+
+def test_prediction_and_error_plots(rec, tmp_path):
+    res = cross_validate(Ridge(alpha=10.0), rec, cv=3)
+    fig = plot_predictions(res)
+    assert len(fig.axes[0].collections[0].get_offsets()) == rec.n_samples
+    fig2 = plot_error_by_stimulus(res, n_bins=6)
+    x, med = fig2.axes[0].lines[0].get_data()
+    assert len(x) == 6 and np.all(med >= 0)
+    for f, name in ((fig, "pred.png"), (fig2, "err.png")):
+        f.savefig(tmp_path / name)
+
+
+def test_confusion_plot(rec, tmp_path):
+    res = cross_validate(LogisticRegression(max_iter=300), rec.bin_stimulus(4), cv=3)
+    fig = plot_confusion(res)
+    img = fig.axes[0].images[0].get_array()
+    np.testing.assert_allclose(np.asarray(img).sum(axis=1), 1.0)
+    fig.savefig(tmp_path / "cm.png")
+
+
+def test_loss_curves_need_histories(rec):
+    res = cross_validate(Ridge(), rec, cv=3, return_models=True)
+    with pytest.raises(ValueError, match="loss history"):
+        plot_loss_curves(res)
+    with pytest.raises(ValueError, match="return_models=True"):
+        plot_loss_curves(cross_validate(Ridge(), rec, cv=3))
+
+    class Fake:
+        history_ = {"train_loss": [3.0, 2.0, 1.0], "val_loss": [3.5, 2.5, 2.0]}
+
+    fig = plot_loss_curves([Fake(), Fake()])
+    assert len(fig.axes[0].lines) == 4
