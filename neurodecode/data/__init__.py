@@ -10,6 +10,7 @@ from .binning import add_history, align_behavior, bin_recording, bin_spikes, cou
 from .datasets import load_park_v1, load_peyrache_hd, load_stevenson_m1
 from .hdf5 import load_hdf5, load_npz
 from .matlab import load_mat
+from .nwb import format_inspection, inspect_nwb, load_nwb, save_nwb
 from .synthetic import PopulationTruth, orientation_population
 
 __all__ = [
@@ -20,12 +21,16 @@ __all__ = [
     "bin_recording",
     "bin_spikes",
     "count_spikes",
+    "format_inspection",
+    "inspect_nwb",
     "load_hdf5",
     "load_mat",
     "load_npz",
+    "load_nwb",
     "load_park_v1",
     "load_peyrache_hd",
     "load_stevenson_m1",
     "orientation_population",
     "rebin",
+    "save_nwb",
 ]
