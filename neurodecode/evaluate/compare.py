@@ -17,9 +17,10 @@ from scipy import stats
 from sklearn.base import clone
 from tqdm.auto import tqdm
 
-from .._validation import format_available
+from .._validation import check_choice, format_available
 from ..data import Recording
 from .cross_validate import CVResult, cross_validate
+from .metrics import default_scoring
 from .splits import make_splits
 
 __all__ = [
@@ -253,7 +254,8 @@ def compare(decoders: dict[str, Any], recording: Recording, cv: int | Any = 5, *
 
 def sweep(decoder: Any, grid: dict[str, list[Any]], recording: Recording, cv: int | Any = 5, *,
           scoring: str | list[str] | None = None, progress: bool = False,
-          random_state: int | None = 0, **kwargs: Any) -> ComparisonResult:
+          random_state: int | None = 0, batched: bool | str = "auto",
+          **kwargs: Any) -> ComparisonResult:
     """Cross-validate one decoder over a grid of settings, every setting on the same splits.
 
     Parameters
@@ -266,6 +268,10 @@ def sweep(decoder: Any, grid: dict[str, list[Any]], recording: Recording, cv: in
     scoring : str or list of str, optional
     progress : bool, default=False
     random_state : int or None, default=0
+    batched : {"auto", True, False}, default="auto"
+        Train all folds x settings at once where the decoder family allows it exactly
+        (see :mod:`neurodecode.evaluate.batched`); False fits each model in turn (same
+        scores within floating-point tolerance); True fails if batching is impossible.
     **kwargs
         Passed to :func:`cross_validate`.
 
@@ -289,10 +295,36 @@ def sweep(decoder: Any, grid: dict[str, list[Any]], recording: Recording, cv: in
     {'alpha': 1.0}
     """
     settings = parameter_grid(decoder, grid)
-    candidates = {_label(p): clone(decoder).set_params(**p) for p in settings}
+    names = [_label(p) for p in settings]
+    check_choice(batched, "batched", ("auto", True, False), "sweep")
+    if batched is not False:
+        from .batched import batched_sweep
+
+        plain = not (set(kwargs) - {"groups", "gap", "return_models"})
+        results = None
+        if plain:
+            splits = make_splits(recording, cv, groups=kwargs.get("groups"),
+                                 random_state=random_state, gap=kwargs.get("gap"))
+            names_scoring = list(default_scoring(recording.kind)) if scoring is None else (
+                [scoring] if isinstance(scoring, str) else list(scoring))
+            results = batched_sweep(decoder, settings, names, recording, splits,
+                                    names_scoring, progress=progress,
+                                    return_models=kwargs.get("return_models", False))
+        if results is not None:
+            first = next(iter(results.values()))
+            return ComparisonResult(results, dict(zip(names, settings)), first.primary,
+                                    first.greater_is_better[first.primary])
+        if batched is True:
+            raise ValueError(
+                f"batched=True but this sweep of {type(decoder).__name__} cannot be trained "
+                "as one batch (supported: LinearDecoder in closed form sweeping l2, MLPDecoder and "
+                "MLPClassifierDecoder sweeping l1/l2/dropout with adam or sgd, with no "
+                "preprocessing or permutations). Use batched='auto' or False."
+            )
+    candidates = {n: clone(decoder).set_params(**p) for n, p in zip(names, settings)}
     res = compare(candidates, recording, cv, scoring=scoring, progress=progress,
                   random_state=random_state, **kwargs)
-    res.params = {_label(p): p for p in settings}
+    res.params = dict(zip(names, settings))
     return res
 
 

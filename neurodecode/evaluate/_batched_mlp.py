@@ -1,0 +1,316 @@
+"""Train many ReLU networks at once: every (fold, setting) of a sweep as one stacked model.
+
+Each model is prepared exactly as ``fit`` would prepare it (validation, targets,
+standardisation, initial weights and validation split drawn from its own seeded
+generator), then all models of a fold are trained together: the first layer of every
+model is one wide matrix product of the fold's responses with the models' weights side
+by side, later layers are batched matrix products over models, and each model keeps its
+own penalty, dropout rate and generator. Adam and SGD act element-wise, so a stacked
+optimizer is the same as one optimizer per model; a model that stops (no improvement for
+``patience`` epochs) is frozen while the others go on. Mini-batch orders that coincide
+(the usual case: same seed) share one product; diverging ones are trained in groups.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import clone
+from torch import nn
+from tqdm.auto import tqdm
+
+__all__ = ["fit_mlp_batched", "supports_batched_mlp"]
+
+BATCHABLE = frozenset({"l1", "l2", "dropout"})
+
+
+class _Captured(Exception):
+    """Raised from a patched ``_fit_module`` to stop ``fit`` once inputs are prepared."""
+
+
+class _CannotBatch(Exception):
+    """The models of a fold cannot share a training set (different validation splits)."""
+
+
+def supports_batched_mlp(decoder: Any, settings: list[dict[str, Any]]) -> bool:
+    """True for ``MLPDecoder``/``MLPClassifierDecoder`` sweeps of l1, l2 and dropout
+    trained by Adam or SGD without batch normalisation."""
+    from ..decoders import MLPClassifierDecoder, MLPDecoder
+
+    if type(decoder) not in (MLPDecoder, MLPClassifierDecoder):
+        return False
+    if any(set(s) - BATCHABLE for s in settings):
+        return False
+    p = decoder.get_params()
+    return not p["batch_norm"] and p["optimizer"] in ("adam", "sgd")
+
+
+def _prepare(decoder: Any, X: np.ndarray, y: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray]:
+    """Run ``decoder.fit`` up to the training loop; return it with the prepared inputs."""
+    captured: dict[str, Any] = {}
+
+    def capture(Xp: np.ndarray, T: np.ndarray, n_outputs: int) -> None:
+        captured.update(X=Xp, T=T)
+        raise _Captured
+
+    decoder._fit_module = capture
+    try:
+        decoder.fit(X, y)
+    except _Captured:
+        pass
+    finally:
+        del decoder._fit_module
+    return decoder, captured["X"], captured["T"]
+
+
+def _linear_layers(module: nn.Module) -> list[nn.Linear]:
+    return [m for m in module.modules() if isinstance(m, nn.Linear)]
+
+
+class _Stack:
+    """The stacked parameters of M networks of identical shape."""
+
+    def __init__(self, modules: list[nn.Module]) -> None:
+        layers = [_linear_layers(m) for m in modules]
+        self.W = [nn.Parameter(torch.stack([ls[i].weight.detach() for ls in layers]))
+                  for i in range(len(layers[0]))]
+        self.b = [nn.Parameter(torch.stack([ls[i].bias.detach() for ls in layers]))
+                  for i in range(len(layers[0]))]
+
+    def params(self) -> list[nn.Parameter]:
+        return [*self.W, *self.b]
+
+    def snapshot(self, m: int) -> list[torch.Tensor]:
+        return [p[m].detach().clone() for p in self.params()]
+
+    @torch.no_grad()
+    def restore(self, m: int, state: list[torch.Tensor]) -> None:
+        for p, s in zip(self.params(), state):
+            p[m].copy_(s)
+
+    def penalty(self, l1: torch.Tensor, l2: torch.Tensor) -> torch.Tensor:
+        """Per-model ``l2/2 sum ||W||^2 + l1 sum |W|`` (weights only), shape (M,)."""
+        sq = sum((W * W).sum(dim=(1, 2)) for W in self.W)
+        total = 0.5 * l2 * sq
+        if bool((l1 > 0).any()):
+            total = total + l1 * sum(W.abs().sum(dim=(1, 2)) for W in self.W)
+        return total
+
+    def forward(self, X: torch.Tensor, group: list[int], dropout: list[float],
+                generators: list[torch.Generator | None], training: bool) -> torch.Tensor:
+        """Outputs (batch, len(group), n_out) of the models in ``group`` on shared inputs."""
+        idx = torch.as_tensor(group, device=X.device)
+        W0 = self.W[0] if len(group) == self.W[0].shape[0] else self.W[0][idx]
+        b0 = self.b[0] if len(group) == self.b[0].shape[0] else self.b[0][idx]
+        g, out0, n_in = W0.shape
+        H = (X @ W0.reshape(g * out0, n_in).T).reshape(X.shape[0], g, out0) + b0
+        for layer in range(1, len(self.W)):
+            H = self._relu_dropout(H, group, dropout, generators, training)
+            W = self.W[layer][idx]
+            H = torch.einsum("bgi,goi->bgo", H, W) + self.b[layer][idx]
+        return H
+
+    @staticmethod
+    def _relu_dropout(H: torch.Tensor, group: list[int], dropout: list[float],
+                      generators: list[torch.Generator | None], training: bool
+                      ) -> torch.Tensor:
+        H = torch.relu(H)
+        if not training:
+            return H
+        if all(dropout[m] == 0.0 for m in group):
+            return H
+        scale = []
+        for m in group:  # each model's mask from its own generator, as in its own fit
+            p = dropout[m]
+            if p == 0.0:
+                scale.append(H.new_ones(H.shape[0], H.shape[2]))
+                continue
+            keep = torch.rand((H.shape[0], H.shape[2]), generator=generators[m],
+                              device=H.device, dtype=H.dtype)
+            scale.append((keep >= p).to(H.dtype) / (1.0 - p))
+        return H * torch.stack(scale, dim=1)
+
+
+def _group_batches(batches: list[list[torch.Tensor | None]]) -> list[list[int]]:
+    """Models whose mini-batch index lists are identical share a group."""
+    groups: list[list[int]] = []
+    for m, bl in enumerate(batches):
+        for g in groups:
+            ref = batches[g[0]]
+            if len(ref) == len(bl) and all(
+                    (a is None and b is None) or (a is not None and b is not None
+                                                  and torch.equal(a, b))
+                    for a, b in zip(ref, bl)):
+                g.append(m)
+                break
+        else:
+            groups.append([m])
+    return groups
+
+
+def _start_training(dec: Any, Xt: torch.Tensor, Tt: torch.Tensor, n_out: int,
+                    gen: torch.Generator | None
+                    ) -> tuple[nn.Module, torch.Tensor, torch.Tensor | None]:
+    """Run the decoder's own ``_train`` up to its first epoch (same random draws, same
+    order) and return the initial module with the training and validation row indices."""
+    rows = torch.arange(Xt.shape[0], device=Xt.device)
+    seen: dict[str, Any] = {}
+    split = dec._split_validation
+
+    def split_rows(X: torch.Tensor, T: torch.Tensor, g: torch.Generator | None) -> Any:
+        (tr, _), val = split(rows, rows, g)
+        seen["train"], seen["val"] = tr, None if val is None else val[0]
+        return (X[tr], T[tr]), None if val is None else (X[val[0]], T[val[0]])
+
+    def stop(module: nn.Module, *args: Any) -> None:
+        seen["module"] = module
+        raise _Captured
+
+    dec._split_validation, dec._run_epoch = split_rows, stop
+    try:
+        dec._train(Xt, Tt, n_out, gen)
+    except _Captured:
+        pass
+    finally:
+        del dec._split_validation, dec._run_epoch
+    dec._set_dropout_generator(seen["module"], None)
+    return seen["module"], seen["train"], seen["val"]
+
+
+def _train_fold(decs: list[Any], Xt: torch.Tensor, Tt: torch.Tensor,
+                bar: Any) -> None:
+    """Train the models of one fold together; sets module_, history_, n_iter_ on each."""
+    from ..decoders._base import make_generator
+
+    M = len(decs)
+    lead = decs[0]
+    device = Xt.device
+    gens = [make_generator(d.random_state, device, d._owner) for d in decs]
+    n_out = lead._n_module_outputs()
+    prepared = [_start_training(d, Xt, Tt, n_out, g) for d, g in zip(decs, gens)]
+    modules = [p[0] for p in prepared]
+    train_idx, val_idx = prepared[0][1], prepared[0][2]
+    if any(not torch.equal(p[1], train_idx) for p in prepared):
+        raise _CannotBatch
+    Xtr, Ttr = Xt[train_idx], Tt[train_idx]
+    stack = _Stack(modules)
+    name = lead._optimizer_name()
+    lr = lead.lr if lead.lr is not None else {"adam": 1e-3, "sgd": 1e-2}[name]
+    opt = (torch.optim.Adam if name == "adam" else torch.optim.SGD)(stack.params(), lr=lr)
+    l1 = Xt.new_tensor([float(d.l1) for d in decs])
+    l2 = Xt.new_tensor([float(d.l2) for d in decs])
+    dropout = [float(d.dropout) for d in decs]
+    history = [{"train_loss": [], "val_loss": []} for _ in decs]
+    best = [math.inf] * M
+    stall = [0] * M
+    best_state: list[list[torch.Tensor] | None] = [None] * M
+    active = list(range(M))
+    n_iter = [lead.max_epochs] * M
+    for epoch in range(lead.max_epochs):
+        batches = [decs[m]._batches(len(train_idx), gens[m], device) if m in active else []
+                   for m in range(M)]
+        groups = _group_batches([batches[m] for m in active])
+        groups = [[active[k] for k in g] for g in groups]
+        epoch_loss = Xt.new_zeros(M)
+        frozen = {m: stack.snapshot(m) for m in range(M) if m not in active}
+        for step in range(len(batches[active[0]])):
+            opt.zero_grad()
+            total = Xt.new_zeros(())
+            for g in groups:
+                idx = batches[g[0]][step]
+                xb, tb = (Xtr, Ttr) if idx is None else (Xtr[idx], Ttr[idx])
+                out = stack.forward(xb, g, dropout, gens, training=True)
+                pen = stack.penalty(l1, l2)
+                for k, m in enumerate(g):
+                    obj = decs[m]._loss(out[:, k], tb) + pen[m]
+                    total = total + obj
+                    epoch_loss[m] += obj.detach() * xb.shape[0]
+            total.backward()
+            opt.step()
+            for m, state in frozen.items():
+                stack.restore(m, state)
+        epoch_loss = epoch_loss / len(train_idx)
+        val_loss = None
+        if val_idx is not None:
+            with torch.no_grad():
+                out = stack.forward(Xt[val_idx], list(range(M)), dropout, gens, training=False)
+                val_loss = [float(decs[m]._loss(out[:, m], Tt[val_idx])) for m in range(M)]
+        for m in list(active):
+            loss = float(epoch_loss[m])
+            decs[m]._check_loss(loss, epoch)
+            history[m]["train_loss"].append(loss)
+            monitored = loss
+            if val_loss is not None:
+                monitored = val_loss[m]
+                history[m]["val_loss"].append(monitored)
+            stall[m] = stall[m] + 1 if monitored > best[m] - decs[m].tol else 0
+            if monitored < best[m]:
+                best[m] = monitored
+                if val_idx is not None:
+                    best_state[m] = stack.snapshot(m)
+            if stall[m] >= decs[m].patience:
+                active.remove(m)
+                n_iter[m] = epoch + 1
+        bar.update(1)
+        if not active:
+            break
+    for m, (d, module) in enumerate(zip(decs, modules)):
+        if best_state[m] is not None:
+            stack.restore(m, best_state[m])
+        with torch.no_grad():
+            for layer, lin in enumerate(_linear_layers(module)):
+                lin.weight.copy_(stack.W[layer][m])
+                lin.bias.copy_(stack.b[layer][m])
+        module.eval()
+        d.module_, d.history_, d.n_iter_ = module, history[m], n_iter[m]
+
+
+def fit_mlp_batched(decoder: Any, settings: list[dict[str, Any]], X: np.ndarray,
+                    y: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]], *,
+                    progress: bool = False) -> list[list[Any]] | None:
+    """Fit ``decoder`` with every setting on every fold's training samples, batched.
+
+    Parameters
+    ----------
+    decoder : MLPDecoder or MLPClassifierDecoder
+    settings : list of dict
+        Values of ``l1``, ``l2`` and ``dropout`` per candidate.
+    X : ndarray of shape (n_samples, n_neurons)
+    y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+    splits : list of (train, test)
+    progress : bool, default=False
+        Progress bar over epochs (all models of a fold advance together).
+
+    Returns
+    -------
+    list (per fold) of list (per setting) of fitted decoders, or None
+        None when the models of a fold cannot share a training set (then fit each model
+        in turn).
+    """
+    from ..decoders._base import resolve_device
+
+    fitted: list[list[Any]] = []
+    total = len(splits) * decoder.get_params()["max_epochs"]
+    with tqdm(total=total, desc="batched training", disable=not progress, leave=False) as bar:
+        for train, _ in splits:
+            lead, Xp, T = _prepare(clone(decoder).set_params(**settings[0]), X[train],
+                                   y[train])
+            device = resolve_device(lead.device, lead._owner)
+            Xt = lead._fit_standardizer(lead._as_tensor(Xp, device))
+            Tt = lead._as_tensor(T, device, Xt.dtype if T.dtype.kind == "f" else None)
+            state = {k: v for k, v in vars(lead).items() if k.endswith("_")}
+            decs = [lead]
+            for s in settings[1:]:
+                d = clone(decoder).set_params(**s)
+                d._check_params()
+                d.__dict__.update(state)
+                decs.append(d)
+            try:
+                _train_fold(decs, Xt, Tt, bar)
+            except _CannotBatch:
+                return None
+            fitted.append(decs)
+    return fitted
