@@ -14,6 +14,7 @@ optimizer is the same as one optimizer per model; a model that stops (no improve
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 import numpy as np
@@ -268,8 +269,35 @@ def _train_fold(decs: list[Any], Xt: torch.Tensor, Tt: torch.Tensor,
         d.module_, d.history_, d.n_iter_ = module, history[m], n_iter[m]
 
 
+def available_memory(device: torch.device) -> int:
+    """Free memory of ``device`` in bytes (CUDA: free device memory; else free RAM)."""
+    if device.type == "cuda":
+        return int(torch.cuda.mem_get_info(device)[0])
+    try:
+        with open("/proc/meminfo") as f:
+            info = dict(line.split(":", 1) for line in f)
+        return int(info["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES"))
+
+
+def _bytes_per_model(decoder: Any, n_features: int, n_rows: int, n_out: int,
+                     itemsize: int) -> int:
+    """Parameters, gradients and two Adam moments, plus activations of the full batch."""
+    widths = [n_features, *decoder._hidden(), n_out]
+    n_params = sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:]))
+    activations = n_rows * sum(widths[1:]) * 3
+    return (4 * n_params + activations) * itemsize
+
+
+def _chunks(n_models: int, per_model: int, budget: int) -> list[range]:
+    size = max(1, min(n_models, budget // max(per_model, 1)))
+    return [range(a, min(a + size, n_models)) for a in range(0, n_models, size)]
+
+
 def fit_mlp_batched(decoder: Any, settings: list[dict[str, Any]], X: np.ndarray,
                     y: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]], *,
+                    max_memory: int | None = None,
                     progress: bool = False) -> list[list[Any]] | None:
     """Fit ``decoder`` with every setting on every fold's training samples, batched.
 
@@ -281,6 +309,9 @@ def fit_mlp_batched(decoder: Any, settings: list[dict[str, Any]], X: np.ndarray,
     X : ndarray of shape (n_samples, n_neurons)
     y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
     splits : list of (train, test)
+    max_memory : int, optional
+        Bytes the stacked models of one batch may use; the settings of a fold are split
+        into chunks that fit. Default: half of the device's free memory.
     progress : bool, default=False
         Progress bar over epochs (all models of a fold advance together).
 
@@ -308,8 +339,12 @@ def fit_mlp_batched(decoder: Any, settings: list[dict[str, Any]], X: np.ndarray,
                 d._check_params()
                 d.__dict__.update(state)
                 decs.append(d)
+            budget = max_memory if max_memory is not None else available_memory(device) // 2
+            per_model = _bytes_per_model(lead, Xt.shape[1], Xt.shape[0],
+                                         lead._n_module_outputs(), Xt.element_size())
             try:
-                _train_fold(decs, Xt, Tt, bar)
+                for chunk in _chunks(len(decs), per_model, budget):
+                    _train_fold([decs[i] for i in chunk], Xt, Tt, bar)
             except _CannotBatch:
                 return None
             fitted.append(decs)

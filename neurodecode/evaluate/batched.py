@@ -130,6 +130,7 @@ def _ridge_predictions(decoder: Any, settings: list[dict[str, Any]], recording: 
 def batched_sweep(decoder: Any, settings: list[dict[str, Any]], names: list[str],
                   recording: Recording, splits: list[tuple[np.ndarray, np.ndarray]],
                   scoring: list[str], *, return_models: bool = False,
+                  max_memory: int | None = None,
                   progress: bool = False) -> dict[str, CVResult] | None:
     """Cross-validate every setting at once where the family allows it.
 
@@ -146,6 +147,9 @@ def batched_sweep(decoder: Any, settings: list[dict[str, Any]], names: list[str]
         Metric names, the first primary.
     return_models : bool, default=False
         Keep the fitted networks (the closed form keeps none).
+    max_memory : int, optional
+        Byte budget of one batch of stacked networks (default: half the free memory of
+        the device); larger sweeps are trained in chunks.
     progress : bool, default=False
 
     Returns
@@ -163,7 +167,7 @@ def batched_sweep(decoder: Any, settings: list[dict[str, Any]], names: list[str]
     est = _adapt_decoder(decoder, recording)
     y = recording.stimulus_codes() if recording.kind == "categorical" else recording.stimulus
     fitted = fit_mlp_batched(est, settings, recording.responses, y, splits,
-                             progress=progress)
+                             max_memory=max_memory, progress=progress)
     if fitted is None:
         return None
     preds = []

@@ -255,7 +255,7 @@ def compare(decoders: dict[str, Any], recording: Recording, cv: int | Any = 5, *
 def sweep(decoder: Any, grid: dict[str, list[Any]], recording: Recording, cv: int | Any = 5, *,
           scoring: str | list[str] | None = None, progress: bool = False,
           random_state: int | None = 0, batched: bool | str = "auto",
-          **kwargs: Any) -> ComparisonResult:
+          max_memory: int | None = None, **kwargs: Any) -> ComparisonResult:
     """Cross-validate one decoder over a grid of settings, every setting on the same splits.
 
     Parameters
@@ -272,6 +272,9 @@ def sweep(decoder: Any, grid: dict[str, list[Any]], recording: Recording, cv: in
         Train all folds x settings at once where the decoder family allows it exactly
         (see :mod:`neurodecode.evaluate.batched`); False fits each model in turn (same
         scores within floating-point tolerance); True fails if batching is impossible.
+    max_memory : int, optional
+        Byte budget of one batch of stacked models (default: half the device's free
+        memory); bigger sweeps are trained in chunks of models.
     **kwargs
         Passed to :func:`cross_validate`.
 
@@ -309,7 +312,8 @@ def sweep(decoder: Any, grid: dict[str, list[Any]], recording: Recording, cv: in
                 [scoring] if isinstance(scoring, str) else list(scoring))
             results = batched_sweep(decoder, settings, names, recording, splits,
                                     names_scoring, progress=progress,
-                                    return_models=kwargs.get("return_models", False))
+                                    return_models=kwargs.get("return_models", False),
+                                    max_memory=max_memory)
         if results is not None:
             first = next(iter(results.values()))
             return ComparisonResult(results, dict(zip(names, settings)), first.primary,

@@ -110,3 +110,19 @@ def test_batched_mlp_classifier_matches_sequential():
     for name in fast.results:
         assert fast.results[name].extra.get("batched")
         np.testing.assert_array_equal(fast.results[name].y_pred, slow.results[name].y_pred)
+
+
+def test_memory_budget_chunks_models_without_changing_them():
+    from neurodecode.decoders import MLPDecoder
+    from neurodecode.evaluate._batched_mlp import _chunks
+
+    assert [list(c) for c in _chunks(5, 100, 250)] == [[0, 1], [2, 3], [4]]
+    assert [list(c) for c in _chunks(3, 100, 10)] == [[0], [1], [2]]
+    rec, _ = orientation_population(30, 150, random_state=2)
+    dec = MLPDecoder(hidden=(8,), max_epochs=4, batch_size=None, device="cpu", random_state=0)
+    grid = {"l2": [0.0, 1e-2, 1e-1]}
+    whole = sweep(dec, grid, rec, cv=3)
+    one_by_one = sweep(dec, grid, rec, cv=3, max_memory=1)
+    for name in whole.results:
+        np.testing.assert_allclose(whole.results[name].y_pred, one_by_one.results[name].y_pred,
+                                   rtol=1e-5)
