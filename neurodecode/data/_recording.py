@@ -391,6 +391,39 @@ class Recording:
         """Return the same responses paired with another stimulus (validated again)."""
         return self._replace(stimulus=stimulus, kind=kind, period=period)
 
+    def with_responses(self, responses: ArrayLike, *,
+                       response_type: ResponseType | None = None) -> Recording:
+        """Return the same samples and stimulus with transformed responses.
+
+        Parameters
+        ----------
+        responses : array-like of shape (n_samples, n_features)
+            E.g. ``np.sqrt(rec.responses)``; the number of columns may change (then the
+            neuron table is reset to ids).
+        response_type : {"counts", "continuous"}, optional
+            Defaults to the current type when the values still qualify, else
+            ``"continuous"``.
+
+        Returns
+        -------
+        Recording
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> rec = Recording(np.array([[4.0], [9.0]]), [0.0, 1.0], kind="linear",
+        ...                 response_type="counts")
+        >>> rec.with_responses(np.sqrt(rec.responses)).responses.ravel().tolist()
+        [2.0, 3.0]
+        """
+        resp = as_numpy(responses, "responses", ndim=2, owner="with_responses")
+        if response_type is None:
+            is_counts = (self.response_type == "counts" and np.all(resp >= 0)
+                         and np.array_equal(resp, np.round(resp)))
+            response_type = "counts" if is_counts else "continuous"
+        neurons = self.neurons if resp.shape[1] == self.n_neurons else None
+        return self._replace(responses=resp, response_type=response_type, neurons=neurons)
+
     def bin_stimulus(self, n_bins: int, *, strategy: str = "uniform") -> Recording:
         """Turn a circular or linear stimulus into ``n_bins`` classes.
 

@@ -43,9 +43,36 @@ def _solve_all(K: torch.Tensor, rhs: torch.Tensor, lambdas: Sequence[float]) -> 
     return torch.stack(out)
 
 
+def _fold_kernels(Xt: torch.Tensor, tr: torch.Tensor, te: torch.Tensor, *,
+                  standardize: bool, fit_intercept: bool, G: torch.Tensor | None
+                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """The fold's training kernel and test-train cross kernel (float64), or, when
+    samples outnumber features, the primal Gram matrix and the projected test data."""
+    f64 = torch.float64
+    if G is not None:
+        K_tt, K_et = G[tr][:, tr].to(f64), G[te][:, tr].to(f64)
+        if fit_intercept:  # centre on the training fold: rank-one corrections
+            r_t, r_e = K_tt.mean(dim=1), K_et.mean(dim=1)
+            c = K_tt.mean()
+            K_tt = K_tt - r_t[:, None] - r_t[None, :] + c
+            K_et = K_et - r_e[:, None] - r_t[None, :] + c
+        return K_tt, K_et, None
+    Ztr, Zte = Xt[tr], Xt[te]
+    if standardize:  # scale by the training fold's standard deviation
+        sd = Ztr.to(f64).std(dim=0, correction=0).to(Ztr.dtype)
+        sd = torch.where(sd > 0, sd, torch.ones_like(sd))
+        Ztr, Zte = Ztr / sd, Zte / sd
+    if fit_intercept:  # centre on the training fold
+        mu = Ztr.to(f64).mean(dim=0).to(Ztr.dtype)
+        Ztr, Zte = Ztr - mu, Zte - mu
+    if Ztr.shape[0] < Ztr.shape[1]:
+        return (Ztr @ Ztr.T).to(f64), (Zte @ Ztr.T).to(f64), None
+    return (Ztr.T @ Ztr).to(f64), Ztr.to(f64), Zte.to(f64)
+
+
 def ridge_path(X: np.ndarray, Y: np.ndarray, splits: Sequence[tuple[np.ndarray, np.ndarray]],
                l2s: Sequence[float], *, standardize: bool = True, fit_intercept: bool = True,
-               device: str | torch.device = "cpu", dtype: torch.dtype = torch.float64
+               device: str | torch.device = "cpu", dtype: torch.dtype | None = None
                ) -> list[np.ndarray]:
     """Held-out ridge predictions for every fold and every L2 strength.
 
@@ -63,15 +90,21 @@ def ridge_path(X: np.ndarray, Y: np.ndarray, splits: Sequence[tuple[np.ndarray, 
         Centre features and targets on the training fold and add the target mean back
         (without it the features are only scaled, as in ``LinearDecoder``).
     device : str or torch.device, default="cpu"
-    dtype : torch.dtype, default=torch.float64
+    dtype : torch.dtype, optional
+        Precision of the large products of responses (the Gram matrices); defaults to
+        the data's own (float32 responses: float32 products). The factorisations and
+        solves are always float64.
 
     Returns
     -------
     list of ndarray of shape (n_l2, n_test, n_targets)
         One per split, predictions for the split's test samples.
     """
-    Xt = torch.as_tensor(X, device=device).to(dtype)
-    Yt = torch.as_tensor(Y, device=device).to(dtype)
+    Xt = torch.as_tensor(X, device=device)
+    if dtype is None:
+        dtype = Xt.dtype if Xt.dtype in (torch.float32, torch.float64) else torch.float64
+    Xt = Xt.to(dtype)
+    Yt = torch.as_tensor(Y, device=device).to(torch.float64)
     if Yt.ndim == 1:
         Yt = Yt[:, None]
     n, p = Xt.shape
@@ -79,8 +112,9 @@ def ridge_path(X: np.ndarray, Y: np.ndarray, splits: Sequence[tuple[np.ndarray, 
     if not standardize and max(len(tr) for tr, _ in splits) < p:
         # one Gram matrix of all samples serves every fold; a global shift first (it
         # cancels exactly in every fold's centring) keeps the corrections well conditioned
-        Xs = Xt - Xt.mean(dim=0) if fit_intercept else Xt
+        Xs = Xt - Xt.to(torch.float64).mean(dim=0).to(dtype) if fit_intercept else Xt
         G = Xs @ Xs.T
+        del Xs
     out = []
     for train, test in splits:
         tr = torch.as_tensor(train, device=device)
@@ -88,31 +122,12 @@ def ridge_path(X: np.ndarray, Y: np.ndarray, splits: Sequence[tuple[np.ndarray, 
         ytr = Yt[tr]
         ymean = ytr.mean(dim=0) if fit_intercept else ytr.new_zeros(ytr.shape[1])
         yc = ytr - ymean
-        n_tr = len(train)
-        lambdas = [n_tr * float(a) for a in l2s]
-        if G is not None:
-            K_tt, K_et = G[tr][:, tr], G[te][:, tr]
-            if fit_intercept:  # centre on the training fold: rank-one corrections
-                r_t, r_e = K_tt.mean(dim=1), K_et.mean(dim=1)
-                c = K_tt.mean()
-                K_tt = K_tt - r_t[:, None] - r_t[None, :] + c
-                K_et = K_et - r_e[:, None] - r_t[None, :] + c
-            coef = _solve_all(K_tt, yc, lambdas)  # dual coefficients
-            pred = K_et @ coef
-        else:
-            Ztr, Zte = Xt[tr], Xt[te]
-            if standardize:  # scale by the training fold's standard deviation
-                sd = Ztr.std(dim=0, correction=0)
-                sd = torch.where(sd > 0, sd, torch.ones_like(sd))
-                Ztr, Zte = Ztr / sd, Zte / sd
-            if fit_intercept:  # centre on the training fold
-                mu = Ztr.mean(dim=0)
-                Ztr, Zte = Ztr - mu, Zte - mu
-            if n_tr < p:
-                coef = _solve_all(Ztr @ Ztr.T, yc, lambdas)
-                pred = (Zte @ Ztr.T) @ coef
-            else:
-                w = _solve_all(Ztr.T @ Ztr, Ztr.T @ yc, lambdas)
-                pred = Zte @ w
+        lambdas = [len(train) * float(a) for a in l2s]
+        K, K_e, Zte = _fold_kernels(Xt, tr, te, standardize=standardize,
+                                         fit_intercept=fit_intercept, G=G)
+        if Zte is None:  # dual form: predictions = K_et (K_tt + lam I)^-1 y
+            pred = K_e @ _solve_all(K, yc, lambdas)
+        else:  # primal form: w = (Z'Z + lam I)^-1 Z'y
+            pred = Zte @ _solve_all(K, K_e.T @ yc, lambdas)
         out.append((pred + ymean).cpu().numpy())
     return out

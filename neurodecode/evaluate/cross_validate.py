@@ -458,8 +458,13 @@ def cross_validate(decoder: Any, recording: Recording, cv: int | Any = 5, *,
                            "chance": float(null_arr.mean())}
     finally:
         bar.close()
-    if classes is not None:
-        y, y_pred = classes[y], classes[y_pred]
+    if classes is not None:  # back from integer codes to labels, where predicted
+        tested = np.zeros(len(y), dtype=bool)
+        for _, test in splits:
+            tested[test] = True
+        labels = np.empty(len(y), dtype=classes.dtype)
+        labels[tested] = classes[y_pred[tested]]
+        y, y_pred = classes[y], labels
     return CVResult(
         scores=scores, primary=names[0],
         greater_is_better={n: g for n, (_, g) in scorers.items()},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -25,7 +26,11 @@ def test_ridge_path_matches_sklearn_per_fold(standardize, fit_intercept, shape, 
         rng.permutation(n), 3)]
     l2s = [1e-3, 1e-1, 10.0]
     preds = ridge_path(X, Y, splits, l2s, standardize=standardize,
-                       fit_intercept=fit_intercept)
+                       fit_intercept=fit_intercept, dtype=torch.float64)
+    fast = ridge_path(X, Y, splits, l2s, standardize=standardize,
+                      fit_intercept=fit_intercept)  # float32 products, float64 solves
+    for a, b in zip(preds, fast):
+        np.testing.assert_allclose(b, a, rtol=1e-3, atol=1e-4)
     for (train, test), pred in zip(splits, preds):
         for k, l2 in enumerate(l2s):
             Xtr, Xte = X[train].astype(np.float64), X[test].astype(np.float64)
