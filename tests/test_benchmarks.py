@@ -1,0 +1,45 @@
+"""The benchmark harness works end to end at --quick sizes (correctness only, no timing)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def run_module():
+    sys.path.insert(0, str(BENCH))
+    spec = importlib.util.spec_from_file_location("bench_run", BENCH / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_run"] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    yield module
+    sys.path.remove(str(BENCH))
+    del sys.modules["bench_run"]
+
+
+@pytest.mark.slow
+def test_quick_run_writes_a_table_where_both_sides_agree(run_module, tmp_path):
+    out = tmp_path / "RESULTS.md"
+    rows = run_module.main(["--quick", "--out", str(out)])
+    names = {r.name for r in rows}
+    assert {"ridge_sweep", "logistic_sweep", "mlp_sweep", "perceptron", "nwb_load"} <= names
+    for r in rows:
+        assert r.nd_seconds > 0 and r.peer_seconds > 0
+        assert r.agree, f"{r.name}: {r.nd_accuracy} vs {r.peer_accuracy} (+- {r.tolerance})"
+    text = out.read_text()
+    assert "| ridge_sweep |" in text and "float32 matmul peak" in text and "torch:" in text
+
+
+def test_rows_judge_targets_and_accuracy(run_module):
+    Row = run_module.Row
+    ok = Row("x", "s", 1.0, "peer", 12.0, 0.5, 0.5, "m", 0.01, target=10.0)
+    slow = Row("x", "s", 1.0, "peer", 5.0, 0.5, 0.5, "m", 0.01, target=10.0)
+    wrong = Row("x", "s", 1.0, "peer", 50.0, 0.5, 0.6, "m", 0.01, target=10.0)
+    assert ok.status == "PASS" and slow.status.startswith("below target")
+    assert wrong.status.startswith("FAIL")
