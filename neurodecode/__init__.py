@@ -5,6 +5,9 @@ Subpackages
 data
     :class:`~neurodecode.data.Recording`, loaders (NWB, HDF5, NPZ, MATLAB) and the
     synthetic orientation-tuned population generator.
+decoders
+    Linear, ReLU-network, logistic and perceptron decoders: scikit-learn estimators
+    with the same ``l1``, ``l2`` and ``dropout`` everywhere, on CPU or GPU.
 evaluate
     Cross-validated decoding, comparisons and sweeps with paired statistics, metrics
     and figures.
@@ -12,7 +15,7 @@ evaluate
 
 __version__ = "0.1.0"
 
-from . import data, evaluate
+from . import data, decoders, evaluate
 from .data import Recording
 
-__all__ = ["Recording", "__version__", "data", "evaluate"]
+__all__ = ["Recording", "__version__", "data", "decoders", "evaluate"]

@@ -1,0 +1,41 @@
+"""Decoders: scikit-learn compatible estimators that read a stimulus out of responses.
+
+Every decoder takes arrays, tensors or a :class:`~neurodecode.data.Recording`, stores only
+its parameters in ``__init__``, and after ``fit`` exposes ``n_features_in_`` and the fitted
+state (names ending in ``_``). Regularisation is spelled and scaled the same way on all of
+them: the objective is ``data term (mean over samples) + l2/2 ||W||^2 + l1 ||W||_1``, on
+weights only.
+
+Regression (linear stimuli; circular ones via ``(cos, sin)`` and ``period``)
+    :class:`LinearDecoder` (OLS / ridge in closed form, lasso / elastic net by FISTA),
+    :class:`MLPDecoder` (ReLU network; ``hidden=(200,)`` is "DeepNetReLU").
+Classification (categorical or binned stimuli)
+    :class:`LogisticDecoder`, :class:`MLPClassifierDecoder`, :class:`PerceptronDecoder`.
+Building blocks
+    :class:`BaseDecoder`, :class:`RegressorDecoder`, :class:`ClassifierDecoder`,
+    :class:`TorchDecoder` (the training loop as overridable steps), :func:`ridge_path`,
+    :func:`circular_score`, :func:`load` (read what ``decoder.save(path)`` wrote).
+"""
+
+from ._base import BaseDecoder, ClassifierDecoder, RegressorDecoder, circular_score
+from ._io import load
+from ._training import TorchDecoder
+from .linear import LinearDecoder, ridge_path
+from .logistic import LogisticDecoder
+from .mlp import MLPClassifierDecoder, MLPDecoder
+from .perceptron import PerceptronDecoder
+
+__all__ = [
+    "BaseDecoder",
+    "ClassifierDecoder",
+    "LinearDecoder",
+    "LogisticDecoder",
+    "MLPClassifierDecoder",
+    "MLPDecoder",
+    "PerceptronDecoder",
+    "RegressorDecoder",
+    "TorchDecoder",
+    "circular_score",
+    "load",
+    "ridge_path",
+]

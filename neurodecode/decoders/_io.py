@@ -1,0 +1,204 @@
+"""Save and load fitted decoders: tensors in ``weights.pt``, the rest in ``config.json``.
+
+Loading reads the JSON, looks the class name up among the decoder classes already
+imported (no import by name, no pickle), and reads the tensors with
+``torch.load(..., weights_only=True)``, which refuses anything but tensors and plain
+containers.
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import _REGISTRY, BaseDecoder, resolve_device
+
+__all__ = ["load", "load_decoder", "save_decoder"]
+
+FORMAT = "neurodecode-decoder"
+FORMAT_VERSION = 1
+CONFIG, WEIGHTS = "config.json", "weights.pt"
+_MODULE = "module_"
+
+
+def _jsonable(value: Any, what: str) -> Any:
+    """Plain JSON value, or a TypeError naming what cannot be written."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, torch.device):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v, what) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v, what) for k, v in value.items()}
+    raise TypeError(
+        f"Cannot save {what}: {type(value).__name__} values cannot be written as JSON "
+        f"(got {value!r}). Use an int for random_state and plain numbers for parameters."
+    )
+
+
+def save_decoder(decoder: BaseDecoder, path: str | Path) -> Path:
+    """Write ``decoder`` to the folder ``path`` (see :meth:`BaseDecoder.save`).
+
+    Parameters
+    ----------
+    decoder : BaseDecoder
+        A fitted decoder.
+    path : str or Path
+        Folder to create or overwrite.
+
+    Returns
+    -------
+    Path
+        The folder.
+
+    Raises
+    ------
+    NotFittedError
+        If the decoder is not fitted.
+    TypeError
+        If a parameter or fitted value cannot be written.
+    """
+    check_is_fitted(decoder)
+    tensors: dict[str, torch.Tensor] = {}
+    state: dict[str, Any] = {}
+    arrays: list[str] = []
+    for name, value in vars(decoder).items():
+        if not name.endswith("_") or name.startswith("_"):
+            continue
+        if isinstance(value, torch.nn.Module):
+            for key, t in value.state_dict().items():
+                tensors[f"{_MODULE}.{key}"] = t.detach().cpu().clone()
+        elif isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+            tensors[name] = torch.from_numpy(np.ascontiguousarray(value).copy())
+            arrays.append(name)
+        elif isinstance(value, np.ndarray):
+            state[name] = {"ndarray": _jsonable(value.tolist(), name),
+                           "dtype": value.dtype.str if value.dtype.kind == "U" else "object"}
+        else:
+            state[name] = _jsonable(value, name)
+    config = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "class": type(decoder).__name__,
+        "params": _jsonable(decoder.get_params(deep=False), "the parameters"),
+        "state": state,
+        "arrays": arrays,
+        "module_dims": _jsonable(decoder._module_dims() if hasattr(decoder, _MODULE)
+                                 else None, "module_dims"),
+    }
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    torch.save(tensors, folder / WEIGHTS)
+    (folder / CONFIG).write_text(json.dumps(config, indent=1))
+    return folder
+
+
+def _decoder_class(name: str, expected: type[BaseDecoder] | None) -> type[BaseDecoder]:
+    cls = _REGISTRY.get(name)
+    if cls is None:
+        raise ValueError(
+            f"The saved decoder class {name!r} is not a known neurodecode decoder. Known: "
+            f"{', '.join(sorted(_REGISTRY))}. Import the module that defines it first."
+        )
+    if expected is not None and expected is not BaseDecoder and not issubclass(cls, expected):
+        raise TypeError(
+            f"The folder holds a {name}, not a {expected.__name__}. Load it with "
+            f"{name}.load(path) or neurodecode.decoders.load(path)."
+        )
+    return cls
+
+
+def _restore_value(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"ndarray", "dtype"}:
+        return np.array(value["ndarray"], dtype=value["dtype"])
+    return value
+
+
+def load_decoder(path: str | Path, *, device: str | torch.device | None = None,
+                 expected: type[BaseDecoder] | None = None) -> BaseDecoder:
+    """Read a decoder written by :func:`save_decoder` (see :func:`load`)."""
+    folder = Path(path)
+    for name in (CONFIG, WEIGHTS):
+        if not (folder / name).is_file():
+            raise FileNotFoundError(
+                f"{folder} is not a saved decoder: {name} is missing. Save one with "
+                "decoder.save(path)."
+            )
+    config = json.loads((folder / CONFIG).read_text())
+    if config.get("format") != FORMAT or config.get("format_version") != FORMAT_VERSION:
+        raise ValueError(
+            f"{folder / CONFIG} is not a neurodecode decoder file of format version "
+            f"{FORMAT_VERSION} (format {config.get('format')!r}, version "
+            f"{config.get('format_version')!r})."
+        )
+    cls = _decoder_class(config["class"], expected)
+    params = {k: tuple(v) if isinstance(v, list) else v for k, v in config["params"].items()}
+    if device is not None:
+        params["device"] = device
+    decoder = cls(**params)
+    tensors = torch.load(folder / WEIGHTS, map_location="cpu", weights_only=True)
+    for name, value in config["state"].items():
+        setattr(decoder, name, _restore_value(value))
+    for name in config["arrays"]:
+        setattr(decoder, name, tensors[name].numpy())
+    if config["module_dims"] is not None:
+        module_state = {k[len(_MODULE) + 1:]: v for k, v in tensors.items()
+                        if k.startswith(_MODULE + ".")}
+        dtype = next(v.dtype for v in module_state.values() if v.is_floating_point())
+        n_in, n_out = config["module_dims"]
+        dev = resolve_device(str(params.get("device", "auto")), cls.__name__)
+        module = decoder._init_module(n_in, n_out, device=dev, dtype=dtype, generator=None)
+        module.load_state_dict(module_state)
+        module.eval()
+        decoder.module_ = module
+    return decoder
+
+
+def load(path: str | Path, *, device: str | torch.device | None = None) -> BaseDecoder:
+    """Load any decoder saved with ``decoder.save(path)``.
+
+    Parameters
+    ----------
+    path : str or Path
+        Folder holding ``config.json`` and ``weights.pt``.
+    device : str or torch.device, optional
+        Where to put the weights; defaults to the saved ``device`` parameter.
+
+    Returns
+    -------
+    BaseDecoder
+        The fitted decoder, of the class that was saved.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a file is missing.
+    ValueError
+        For a file of another format or an unknown decoder class.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from neurodecode.decoders import LinearDecoder, load
+    >>> X = np.arange(12.0).reshape(6, 2); y = X @ [1.0, -1.0]
+    >>> dec = LinearDecoder(device="cpu").fit(X, y)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     same = load(dec.save(tmp))
+    >>> bool(np.allclose(same.predict(X), dec.predict(X)))
+    True
+    """
+    return load_decoder(path, device=device, expected=None)
