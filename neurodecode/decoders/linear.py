@@ -74,7 +74,11 @@ def ridge_path(X: torch.Tensor, T: torch.Tensor, l2: Sequence[float], *,
 
 def ridge_closed_form(X: torch.Tensor, T: torch.Tensor, l2: float, *,
                       fit_intercept: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-    """Exact minimiser of ``1/(2n) ||T - X W^T - b||^2 + l2/2 ||W||^2`` (see :func:`ridge_path`).
+    """Exact minimiser of ``1/(2n) ||T - X W^T - b||^2 + l2/2 ||W||^2``.
+
+    With ``l2 > 0`` one Cholesky factorisation (float64) of the smaller of ``X'X`` and
+    ``XX'`` (the dual form when neurons outnumber samples); with ``l2 = 0`` the
+    minimum-norm least-squares solution of :func:`ridge_path`'s SVD.
 
     Parameters
     ----------
@@ -97,8 +101,33 @@ def ridge_closed_form(X: torch.Tensor, T: torch.Tensor, l2: float, *,
     >>> [round(v, 4) for v in (W.item(), b.item())]
     [2.0, 1.0]
     """
-    W, b = ridge_path(X, T, [l2], fit_intercept=fit_intercept)
-    return W[0], b[0]
+    if l2 <= 0:  # least squares: the SVD's minimum-norm solution
+        W, b = ridge_path(X, T, [l2], fit_intercept=fit_intercept)
+        return W[0], b[0]
+    if fit_intercept:
+        x_mean, t_mean = X.mean(dim=0), T.mean(dim=0)
+        W = _ridge_cholesky(X - x_mean, T - t_mean, X.shape[0] * l2)
+        return W.T, t_mean - x_mean @ W
+    return _ridge_cholesky(X, T, X.shape[0] * l2).T, T.new_zeros(T.shape[1])
+
+
+def _ridge_cholesky(X: torch.Tensor, T: torch.Tensor, lam: float) -> torch.Tensor:
+    """``(X'X + lam I)^-1 X'T`` from a Cholesky factorisation of the smaller Gram matrix.
+
+    With more neurons than samples the dual form ``X'(XX' + lam I)^-1 T`` needs only the
+    n x n Gram matrix: seconds instead of minutes for an SVD of a Stringer-sized
+    recording. The factorisation and solve run in float64 whatever the data's dtype.
+    """
+    n, p = X.shape
+    f64 = torch.float64
+    if p > n:
+        K = (X @ X.T).to(f64)
+        K.diagonal().add_(lam)
+        alpha = torch.cholesky_solve(T.to(f64), torch.linalg.cholesky(K))
+        return X.T @ alpha.to(X.dtype)
+    C = (X.T @ X).to(f64)
+    C.diagonal().add_(lam)
+    return torch.cholesky_solve((X.T @ T).to(f64), torch.linalg.cholesky(C)).to(X.dtype)
 
 
 class LinearDecoder(RegressorDecoder, TorchDecoder):
