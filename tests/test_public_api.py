@@ -30,7 +30,8 @@ def test_public_item_is_documented(mod_name, name, obj):
     doc = inspect.getdoc(obj)
     assert doc, f"{mod_name}.{name} has no docstring"
     if inspect.isfunction(obj) or inspect.isclass(obj):
-        assert "Parameters" in doc or not inspect.signature(obj).parameters, (
+        documented = "Parameters" in doc or "Attributes" in doc  # dataclasses: Attributes
+        assert documented or not inspect.signature(obj).parameters, (
             f"{mod_name}.{name} documents no Parameters")
         if inspect.isfunction(obj):
             assert "Returns" in doc or "Yields" in doc, f"{mod_name}.{name} has no Returns"
