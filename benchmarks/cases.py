@@ -69,11 +69,11 @@ def ridge_sweep(quick: bool, measure: Any, Row: Any) -> Any:
 def logistic_sweep(quick: bool, measure: Any, Row: Any) -> Any:
     """12 orientation classes, 5 folds x 8 L2 strengths: LogisticDecoder (L-BFGS in
     torch) vs scikit-learn ``LogisticRegression`` (lbfgs) in ``GridSearchCV``."""
-    n_neurons = 300 if quick else 4000
-    n_trials = 300 if quick else 4598
+    n_neurons = 200 if quick else 4000
+    n_trials = 240 if quick else 4598
     rec = _population(quick, n_neurons, n_trials).bin_stimulus(12)
     splits = make_splits(rec, 5, random_state=0)
-    grid = L2_GRID[::2] if quick else L2_GRID
+    grid = L2_GRID[2::4] if quick else L2_GRID
     n_train = int(np.mean([len(tr) for tr, _ in splits]))
     dec = LogisticDecoder(standardize=False, device="cpu")
     res, nd_s, nd_mb = measure(lambda: sweep(dec, {"l2": grid}, rec, splits))
@@ -131,7 +131,7 @@ def _plain_torch_loop(X: np.ndarray, T: np.ndarray, splits: list, settings: list
 def mlp_sweep(quick: bool, measure: Any, Row: Any) -> Any:
     """ReLU net (hidden 200), 5 folds x 4 settings (dropout / L2), fixed epochs: batched
     training vs the same models one after another in a plain PyTorch loop."""
-    n_neurons, n_trials, epochs = (300, 300, 2) if quick else (23_589, 4_598, 4)
+    n_neurons, n_trials, epochs = (200, 240, 1) if quick else (23_589, 4_598, 4)
     rec = _population(quick, n_neurons, n_trials)
     splits = make_splits(rec, 5, random_state=0)
     grid = {"l2": [0.0, 1e-3], "dropout": [0.0, 0.3]}

@@ -8,6 +8,9 @@ data
 decoders
     Linear, ReLU-network, logistic and perceptron decoders: scikit-learn estimators
     with the same ``l1``, ``l2`` and ``dropout`` everywhere, on CPU or GPU.
+encoding
+    Tuning-curve encoding models for all neurons at once, Bayesian decoding by
+    inverting them, and the encoding-vs-decoding comparison.
 evaluate
     Cross-validated decoding, comparisons and sweeps with paired statistics, metrics
     and figures.
@@ -15,7 +18,7 @@ evaluate
 
 __version__ = "0.1.0"
 
-from . import data, decoders, evaluate
+from . import data, decoders, encoding, evaluate
 from .data import Recording
 
-__all__ = ["Recording", "__version__", "data", "decoders", "evaluate"]
+__all__ = ["Recording", "__version__", "data", "decoders", "encoding", "evaluate"]

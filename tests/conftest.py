@@ -24,6 +24,16 @@ SHARED_SHA256 = {
 }
 
 
+def pytest_configure(config):
+    """One BLAS/OpenMP thread per test process: the suite's problems are small, and on a
+    shared 2-core machine spinning BLAS threads slow small products by 100x."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(1)
+    config._neurodecode_blas_limit = threadpool_limits(1)
+
+
 def pytest_collection_modifyitems(config, items):
     import torch
 

@@ -9,7 +9,8 @@ import pytest
 
 import neurodecode
 
-PUBLIC_MODULES = ["neurodecode", "neurodecode.data", "neurodecode.decoders", "neurodecode.evaluate"]
+PUBLIC_MODULES = ["neurodecode", "neurodecode.data", "neurodecode.decoders",
+                  "neurodecode.encoding", "neurodecode.evaluate"]
 
 
 def public_items():
