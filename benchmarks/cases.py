@@ -209,10 +209,48 @@ def nwb_load(quick: bool, measure: Any, Row: Any) -> Any:
                note="naive loop extrapolated" if out["naive_extrapolated"] else "")
 
 
+def encoding_fit(quick: bool, measure: Any, Row: Any) -> Any:
+    """Poisson tuning curves of every neuron at once (batched Newton in torch) vs a
+    per-neuron scikit-learn ``PoissonRegressor`` loop on the same Fourier basis."""
+    import time
+
+    from sklearn.linear_model import PoissonRegressor
+
+    from neurodecode.encoding import TuningModel
+
+    n_neurons, n_trials = (300, 600) if quick else (23_589, 4_598)
+    rec = _population(quick, n_neurons, n_trials)
+    model = TuningModel(noise="poisson", basis="fourier", l2=1e-3, device="cpu")
+    fitted, nd_s, nd_mb = measure(lambda: model.fit(rec))
+    Phi = fitted.basis_.transform(rec.stimulus)
+    budget = 5.0 if quick else 60.0  # run the loop this long, then extrapolate
+
+    def loop() -> tuple[np.ndarray, int]:
+        coefs, t0 = [], time.perf_counter()
+        for i in range(rec.n_neurons):
+            reg = PoissonRegressor(alpha=1e-3, max_iter=300, tol=1e-8)
+            coefs.append(reg.fit(Phi, rec.responses[:, i]).coef_)
+            if time.perf_counter() - t0 > budget:
+                break
+        return np.array(coefs), len(coefs)
+
+    (coefs, done), sk_s, sk_mb = measure(loop)
+    extrapolated = sk_s * rec.n_neurons / done
+    err = float(np.max(np.abs(coefs - fitted.coef_[:done])))
+    return Row(name="encoding_fit", size=f"{rec.n_neurons:,} neurons x {rec.n_samples:,} "
+               f"trials, {Phi.shape[1]} Fourier functions", nd_seconds=nd_s,
+               peer="PoissonRegressor per neuron", peer_seconds=extrapolated,
+               nd_accuracy=0.0, peer_accuracy=err, metric="max |coef difference|",
+               tolerance=1e-3, nd_peak_mb=nd_mb, peer_peak_mb=sk_mb, target=None,
+               note=(f"the scikit-learn loop ran {done} of {rec.n_neurons} neurons in "
+                     f"{sk_s:.1f} s and is extrapolated linearly; report only (no target)."))
+
+
 BENCHMARKS = {
     "ridge_sweep": ridge_sweep,
     "logistic_sweep": logistic_sweep,
     "mlp_sweep": mlp_sweep,
     "perceptron": perceptron,
     "nwb_load": nwb_load,
+    "encoding_fit": encoding_fit,
 }
