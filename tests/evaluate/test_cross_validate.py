@@ -192,11 +192,15 @@ def test_compare_uses_identical_splits_and_paired_tests(population):
 
 
 def test_sweep_picks_an_interior_l2_when_neurons_outnumber_trials(seed):
+    from neurodecode.decoders import LinearDecoder
+
     rec, _ = orientation_population(400, 150, random_state=seed)
-    grid = {"alpha": [1e-4, 1e-2, 1.0, 1e2, 1e4, 1e6, 1e8]}
-    res = sweep(Ridge(), grid, rec, cv=5)
-    best = res.best_params["alpha"]
-    assert grid["alpha"][0] < best < grid["alpha"][-1]
+    grid = {"l2": [1e-6, 1e-4, 1e-2, 1.0, 1e2, 1e4]}
+    res = sweep(LinearDecoder(device="cpu"), grid, rec, cv=5)
+    best = res.best_params["l2"]
+    assert grid["l2"][0] < best < grid["l2"][-1]
+    # and the nearly unregularised end overfits: its held-out error is worse
+    assert res.results["l2=1e-06"].mean() > 1.1 * res.results[res.best].mean()
 
 
 def test_sweep_rejects_unknown_parameters(population):
