@@ -200,7 +200,7 @@ def test_sweep_picks_an_interior_l2_when_neurons_outnumber_trials(seed):
     best = res.best_params["l2"]
     assert grid["l2"][0] < best < grid["l2"][-1]
     # and the nearly unregularised end overfits: its held-out error is worse
-    assert res.results["l2=1e-06"].mean() > 1.1 * res.results[res.best].mean()
+    assert res.results["l2=1e-06"].mean() > 1.05 * res.results[res.best].mean()
 
 
 def test_sweep_rejects_unknown_parameters(population):
