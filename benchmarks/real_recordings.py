@@ -31,6 +31,7 @@ from neurodecode.data import (
     load_stevenson_m1,
 )
 from neurodecode.decoders import LinearDecoder, LogisticDecoder, MLPDecoder
+from neurodecode.encoding import BayesianDecoder
 from neurodecode.evaluate import make_splits, nested_cross_validate
 
 HERE = Path(__file__).resolve().parent
@@ -42,16 +43,18 @@ ALPHA_GRID = [1e-1, 1.0, 10.0, 100.0, 1e3, 1e4]
 
 def _row(task: str, protocol: str, metric: str, nd: Any, nd_name: str, sk: Any,
          sk_name: str) -> dict[str, Any]:
+    def chosen(res: Any) -> str:
+        return ", ".join(sorted({"/".join(f"{k.split('__')[-1]}={v:g}" for k, v in c.items())
+                                 for c in res.chosen}))
+
     return {
         "task": task, "protocol": protocol, "metric": metric,
         "neurodecode": f"{nd.outer.mean():.3g} +- {nd.outer.sem():.2g}",
-        "nd_decoder": nd_name + " (" + ", ".join(
-            sorted({"/".join(f"{k}={v:g}" for k, v in c.items()) for c in nd.chosen})) + ")",
+        "nd_decoder": f"{nd_name} ({chosen(nd)})",
         "sklearn": f"{sk.outer.mean():.3g} +- {sk.outer.sem():.2g}",
-        "sk_decoder": sk_name + " (" + ", ".join(
-            sorted({"/".join(f"{k.split('__')[-1]}={v:g}" for k, v in c.items())
-                    for c in sk.chosen})) + ")",
+        "sk_decoder": f"{sk_name} ({chosen(sk)})",
         "nd_mean": nd.outer.mean(), "sk_mean": sk.outer.mean(),
+        "nd_sem": nd.outer.sem(), "sk_sem": sk.outer.sem(),
         "greater_is_better": nd.outer.greater_is_better[nd.outer.primary],
     }
 
@@ -78,6 +81,12 @@ def park_v1(data: Path, quick: bool) -> list[dict[str, Any]]:
     rows.append(_row("V1 gratings (Park): direction as an angle",
                      "5-fold stratified, nested", "median error (deg)", nd,
                      "LinearDecoder (cos, sin)", sk, "Ridge on (cos, sin)"))
+    nd, sk = _pair(rec, 5, BayesianDecoder(device="cpu"), {"l2": [1e-3, 1e-2, 1e-1]},
+                   make_pipeline(StandardScaler(), Ridge()), {"ridge__alpha": ALPHA_GRID},
+                   "median_error")
+    rows.append(_row("V1 gratings (Park): direction as an angle",
+                     "5-fold stratified, nested", "median error (deg)", nd,
+                     "BayesianDecoder (Gaussian tuning)", sk, "Ridge on (cos, sin)"))
     return rows
 
 
@@ -90,6 +99,11 @@ def peyrache_hd(data: Path, quick: bool) -> list[dict[str, Any]]:
     rows = [_row("Head direction (Peyrache), 100 ms bins", "5 contiguous blocks, nested",
                  "median error (deg)", nd, "LinearDecoder (cos, sin)", sk,
                  "Ridge on (cos, sin)")]
+    nd, sk = _pair(rec, 5, BayesianDecoder(device="cpu"), {"l2": [1e-3, 1e-2]},
+                   Ridge(), {"alpha": ALPHA_GRID}, "median_error")
+    rows.append(_row("Head direction (Peyrache), 100 ms bins", "5 contiguous blocks, nested",
+                     "median error (deg)", nd, "BayesianDecoder (Poisson tuning)", sk,
+                     "Ridge on (cos, sin)"))
     sqrt = rec.with_responses(np.sqrt(rec.responses))
     nd, sk = _pair(sqrt, 5, MLPDecoder(hidden=(64,), max_epochs=30 if quick else 100,
                                        device="cpu", random_state=0),
@@ -142,8 +156,10 @@ def to_markdown(rows: list[dict[str, Any]]) -> str:
     body = ""
     for r in rows:
         diff = r["nd_mean"] - r["sk_mean"]
-        better = "tie" if abs(diff) < 1e-3 * max(1.0, abs(r["sk_mean"])) else (
-            "neurodecode" if (diff > 0) == r["greater_is_better"] else "scikit-learn")
+        if abs(diff) <= max(r["nd_sem"], r["sk_sem"]):
+            better = "within s.e.m."
+        else:
+            better = "neurodecode" if (diff > 0) == r["greater_is_better"] else "scikit-learn"
         body += (f"| {r['task']} | {r['protocol']} | {r['metric']} | {r['neurodecode']} "
                  f"{r['nd_decoder']} | {r['sklearn']} {r['sk_decoder']} | {better} |\n")
     return head + body
