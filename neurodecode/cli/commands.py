@@ -1,0 +1,425 @@
+"""``neurodecode decode`` and ``neurodecode compare``: cross-validated decoding of NWB files.
+
+Both load trials with :func:`~neurodecode.data.load_nwb`, optionally bin the stimulus
+into classes, make the cross-validation splits once (so every decoder and setting sees
+the same folds) and write a table, figures, CSV files, ``results.json`` and
+``report.html`` into the output folder.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .config import UserError
+from .factory import applicable_decoders, describe_decoder, make_decoder, resolve_device
+from .outputs import RunOutput, fold_rows, format_table
+
+__all__ = [
+    "checked_splits",
+    "load_recording",
+    "progress",
+    "result_figures",
+    "run_compare",
+    "run_decode",
+    "say",
+    "user_errors",
+]
+
+_PENALTIES = ("l1", "l2", "dropout")
+
+
+# ---------------------------------------------------------------------------- helpers
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line (its type name when it has none)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the loaders' and splitters' ValueError, TypeError and OSError into UserError.
+
+    Used only around steps whose errors are caused by the input (file, column, window,
+    cv), so that a bug elsewhere still shows its traceback.
+    """
+    try:
+        yield
+    except (ValueError, TypeError, OSError) as exc:
+        raise UserError(one_line(exc)) from exc
+
+
+def progress(total: int, desc: str) -> Any:
+    """A progress bar over the steps of a command (on stderr, only on a terminal).
+
+    Parameters
+    ----------
+    total : int
+    desc : str
+
+    Returns
+    -------
+    tqdm
+    """
+    return tqdm(total=total, desc=desc, unit="step", file=sys.stderr, disable=None,
+                leave=False, dynamic_ncols=True)
+
+
+def say(text: str) -> None:
+    """Print a line to stdout without breaking a progress bar.
+
+    Parameters
+    ----------
+    text : str
+    """
+    tqdm.write(text, file=sys.stdout)
+
+
+def load_recording(path: str, config: dict[str, Any]) -> Any:
+    """Load one NWB file as the config says, and bin the stimulus if ``bins`` is set.
+
+    Parameters
+    ----------
+    path : str
+    config : dict
+        ``stimulus``, ``intervals``, ``window``, ``align``, ``source``, ``kind``,
+        ``period`` and ``bins``.
+
+    Returns
+    -------
+    Recording
+
+    Raises
+    ------
+    UserError
+        For a missing or non-NWB file, an unknown table or column (the message lists the
+        existing ones), a window outside the recording, or ``bins`` on a categorical
+        stimulus.
+    """
+    from ..data import load_nwb
+
+    window = tuple(config["window"]) if config["window"] else None
+    with user_errors():
+        rec = load_nwb(path, config["stimulus"], intervals=config["intervals"], window=window,
+                       align=config["align"], source=config["source"], kind=config["kind"],
+                       period=config["period"])
+    if config["bins"] is not None:
+        if rec.kind == "categorical":
+            raise UserError(f"--bins turns a circular or linear stimulus into classes, but "
+                            f"{config['stimulus']!r} is already categorical "
+                            f"({len(rec.classes)} classes); drop --bins.")
+        with user_errors():
+            rec = rec.bin_stimulus(config["bins"])
+    return rec
+
+
+def checked_splits(recording: Any, cv: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Cross-validation splits, made once; a cv the data cannot support is a UserError.
+
+    Parameters
+    ----------
+    recording : Recording
+    cv : int
+    seed : int
+
+    Returns
+    -------
+    list of (train, test)
+    """
+    from ..evaluate import make_splits
+
+    with user_errors():
+        return make_splits(recording, cv, random_state=seed)
+
+
+def describe_recording(rec: Any) -> dict[str, Any]:
+    """What was decoded, for ``results.json``."""
+    info: dict[str, Any] = {
+        "summary": repr(rec), "n_samples": rec.n_samples, "n_neurons": rec.n_neurons,
+        "kind": rec.kind, "period": rec.period, "response_type": rec.response_type,
+    }
+    if rec.kind == "categorical":
+        values, counts = np.unique(rec.stimulus, return_counts=True)
+        info["classes"] = values.tolist()
+        info["class_counts"] = counts.tolist()
+        info["chance_majority"] = float(counts.max() / counts.sum())
+    for key in ("path", "intervals", "stimulus", "window", "align", "source_kind"):
+        if key in rec.meta:
+            info[key] = rec.meta[key]
+    return info
+
+
+def mean_sem(res: Any, metric: str) -> str:
+    """``mean ± s.e.m.`` of one metric across folds, for tables."""
+    return f"{res.mean(metric):.4g} ± {res.sem(metric):.2g}"
+
+
+def _has_history(models: list[Any] | None) -> bool:
+    """Whether every model was trained over several epochs (not in closed form)."""
+    return bool(models) and all(len((getattr(m, "history_", None) or {}).get("train_loss", ()))
+                                > 1 for m in models)
+
+
+def result_figures(out: RunOutput, res: Any, prefix: str = "", label: str = "") -> None:
+    """Figures of one cross-validated result: predictions or confusion, loss curves.
+
+    Parameters
+    ----------
+    out : RunOutput
+    res : CVResult
+    prefix : str, optional
+        Prepended to file names (one file among several).
+    label : str, optional
+        Appended to captions.
+    """
+    from ..evaluate import (
+        plot_confusion,
+        plot_error_by_stimulus,
+        plot_loss_curves,
+        plot_predictions,
+    )
+
+    if res.kind == "categorical":
+        out.figure(plot_confusion(res), f"{prefix}confusion.png",
+                   f"Confusion matrix, held-out trials{label}")
+    else:
+        out.figure(plot_predictions(res), f"{prefix}predictions.png",
+                   f"Decoded vs true stimulus, held-out trials{label}")
+        if np.ndim(res.y_true) == 1:
+            out.figure(plot_error_by_stimulus(res), f"{prefix}error_by_stimulus.png",
+                       f"Absolute error by stimulus value{label}")
+    if _has_history(res.models):
+        out.figure(plot_loss_curves(res), f"{prefix}loss_curves.png",
+                   f"Training loss per epoch, one line per fold{label}")
+
+
+def prediction_rows(res: Any) -> tuple[list[str], list[list[Any]]]:
+    """Out-of-fold prediction of every sample, with its fold (and circular error)."""
+    from ..evaluate import circular_error
+
+    fold = np.empty(len(res.y_true), dtype=int)
+    for k, (_, test) in enumerate(res.splits):
+        fold[test] = k
+    t, p = np.asarray(res.y_true), np.asarray(res.y_pred)
+    if t.ndim == 2:
+        cols = ["sample", "fold", *(f"true_{j}" for j in range(t.shape[1])),
+                *(f"predicted_{j}" for j in range(t.shape[1]))]
+        return cols, [[i, fold[i], *t[i], *p[i]] for i in range(len(t))]
+    cols = ["sample", "fold", "true", "predicted"]
+    rows = [[i, fold[i], t[i], p[i]] for i in range(len(t))]
+    if res.kind == "circular":
+        err = circular_error(t, p, res.period)
+        cols.append("error")
+        rows = [[*r, e] for r, e in zip(rows, err)]
+    return cols, rows
+
+
+# ---------------------------------------------------------------------------- decode
+def run_decode(config: dict[str, Any], argv: Sequence[str] | None = None) -> dict[str, Any]:
+    """Cross-validated decoding of one NWB file with one decoder.
+
+    Parameters
+    ----------
+    config : dict
+        Resolved options of ``neurodecode decode`` (see :mod:`neurodecode.cli.config`).
+    argv : sequence of str, optional
+        The command line, shown in the report.
+
+    Returns
+    -------
+    dict
+        What was written to ``results.json``.
+
+    Raises
+    ------
+    UserError
+        For input errors (see :func:`load_recording`, :func:`checked_splits`,
+        :func:`~neurodecode.cli.factory.make_decoder`).
+    """
+    from ..evaluate import cross_validate
+
+    device = resolve_device(config["device"])
+    with progress(4, "neurodecode decode") as bar:
+        rec = load_recording(config["path"], config)
+        categorical = rec.kind == "categorical"
+        est = make_decoder(config["decoder"], categorical=categorical,
+                           stimulus=config["stimulus"], kind=rec.kind,
+                           penalties={p: config[p] for p in _PENALTIES},
+                           seed=config["seed"], device=device)
+        splits = checked_splits(rec, config["cv"], config["seed"])
+        out = RunOutput(config["out"], "decode", config, device=device, argv=argv,
+                        title=f"neurodecode decode: {Path(config['path']).name}")
+        bar.update(1)
+        res = cross_validate(est, rec, splits, random_state=config["seed"],
+                             return_models=True)
+        bar.update(1)
+        table = _decode_table(config["decoder"], est, rec, res)
+        say(table)
+        result_figures(out, res)
+        _decode_files(out, config["decoder"], res, table)
+        bar.update(1)
+        doc = out.finish({"recording": describe_recording(rec),
+                          "decoder": describe_decoder(est), "result": res.to_dict()})
+        bar.update(1)
+    say(f"wrote {len(doc['files'])} files to {out.folder}/ (open report.html)")
+    return doc
+
+
+def _decode_table(name: str, est: Any, rec: Any, res: Any) -> str:
+    columns = ["decoder", *res.scores, "fit seconds"]
+    row = [f"{name}: {describe_decoder(est)}", *(mean_sem(res, m) for m in res.scores),
+           f"{res.fit_time.sum():.2f}"]
+    lines = [f"{rec!r}", f"{res.n_folds}-fold cross-validation, mean ± s.e.m. over folds "
+             f"({res.primary}: {'higher' if res.greater_is_better[res.primary] else 'lower'}"
+             " is better)", format_table(columns, [row])]
+    if rec.kind == "categorical":
+        lines.append(f"chance (majority class): {describe_recording(rec)['chance_majority']:.3g}")
+    return "\n".join(lines)
+
+
+def _decode_files(out: RunOutput, name: str, res: Any, table: str) -> None:
+    out.report.add_text("Results", table)
+    columns = ["decoder", *(f"{m}_{s}" for m in res.scores for s in ("mean", "sem")),
+               "fit_seconds"]
+    row = [name, *(v for m in res.scores for v in (res.mean(m), res.sem(m))),
+           float(res.fit_time.sum())]
+    out.csv("results.csv", columns, [row])
+    out.csv("folds.csv", *fold_rows({name: res}))
+    out.csv("predictions.csv", *prediction_rows(res))
+
+
+# ---------------------------------------------------------------------------- compare
+def run_compare(config: dict[str, Any], argv: Sequence[str] | None = None) -> dict[str, Any]:
+    """Sweep decoders and penalties on one or more NWB files, with paired statistics.
+
+    Parameters
+    ----------
+    config : dict
+        Resolved options of ``neurodecode compare``.
+    argv : sequence of str, optional
+
+    Returns
+    -------
+    dict
+        What was written to ``results.json``.
+
+    Raises
+    ------
+    UserError
+        For input errors in any of the files (checked before any fitting).
+    """
+    device = resolve_device(config["device"])
+    paths = config["path"]
+    jobs = [_prepare_compare(p, config, device) for p in paths]  # all input errors first
+    out = RunOutput(config["out"], "compare", config, device=device, argv=argv,
+                    title="neurodecode compare: " + ", ".join(Path(p).name for p in paths))
+    files, csv_rows = [], []
+    with progress(sum(len(j["decoders"]) for j in jobs) + 1, "neurodecode compare") as bar:
+        for job in jobs:
+            prefix = f"{Path(job['path']).stem}_" if len(jobs) > 1 else ""
+            entry, rows = _compare_one(job, config, out, prefix, bar)
+            files.append(entry)
+            csv_rows += rows
+        out.csv("results.csv", _COMPARE_COLUMNS, csv_rows)
+        doc = out.finish({"files": files})
+        bar.update(1)
+    say(f"wrote {len(doc['files'])} files to {out.folder}/ (open report.html)")
+    return doc
+
+
+def _prepare_compare(path: str, config: dict[str, Any], device: str) -> dict[str, Any]:
+    rec = load_recording(path, config)
+    categorical = rec.kind == "categorical"
+    names = config["decoders"] or applicable_decoders(categorical)
+    decoders, notes = {}, []
+    for name in names:
+        est = make_decoder(name, categorical=categorical, stimulus=config["stimulus"],
+                           kind=rec.kind, seed=config["seed"], device=device)
+        valid = est.get_params(deep=False)
+        grid = {p: config[p] for p in _PENALTIES if config[p] and p in valid}
+        missing = [p for p in _PENALTIES if config[p] and p not in valid]
+        if missing:
+            notes.append(f"{name} ({type(est).__name__}) has no {', '.join(missing)} "
+                         "parameter: run with its defaults for it.")
+        decoders[name] = (est, grid)
+    splits = checked_splits(rec, config["cv"], config["seed"])
+    return {"path": path, "rec": rec, "decoders": decoders, "splits": splits, "notes": notes}
+
+
+def _compare_one(job: dict[str, Any], config: dict[str, Any], out: RunOutput, prefix: str,
+                 bar: Any) -> tuple[dict[str, Any], list[list[Any]]]:
+    from ..evaluate import compare, plot_sweep, sweep
+
+    rec, splits, seed = job["rec"], job["splits"], config["seed"]
+    per_decoder = {}
+    for name, (est, grid) in job["decoders"].items():
+        bar.set_postfix_str(f"{Path(job['path']).name}: {name}")
+        if grid:
+            per_decoder[name] = sweep(est, grid, rec, splits, random_state=seed)
+            out.figure(plot_sweep(per_decoder[name]), f"{prefix}sweep_{name}.png",
+                       f"{name}: score against penalty ({Path(job['path']).name})")
+        else:
+            per_decoder[name] = compare({name: est}, rec, splits, random_state=seed)
+        bar.update(1)
+    merged = merge_comparisons(per_decoder)
+    text = "\n".join([f"{Path(job['path']).name}: {rec!r}", merged.summary(), *job["notes"]])
+    say(text)
+    out.report.add_text(f"Comparison: {Path(job['path']).name}", text)
+    best = merged.results[merged.best]
+    result_figures(out, best, prefix, f", best: {merged.best}")
+    entry = {"path": job["path"], "recording": describe_recording(rec),
+             "decoders": {n: describe_decoder(e) for n, (e, _) in job["decoders"].items()},
+             "best": merged.best, "best_params": merged.best_params,
+             "comparison": merged.to_dict(), "notes": job["notes"]}
+    return entry, _compare_rows(job["path"], merged)
+
+
+def merge_comparisons(per_decoder: dict[str, Any]) -> Any:
+    """One ComparisonResult over every decoder and setting (all on the same splits).
+
+    Parameters
+    ----------
+    per_decoder : dict of str to ComparisonResult
+
+    Returns
+    -------
+    ComparisonResult
+        Candidates named ``"linear l2=0.01"`` (or just ``"perceptron"`` when nothing was
+        swept); ``params`` hold ``decoder`` and the setting.
+    """
+    from ..evaluate import ComparisonResult
+
+    results, params = {}, {}
+    for name, comp in per_decoder.items():
+        for cand, res in comp.results.items():
+            setting = comp.params.get(cand) or {}
+            key = f"{name} {cand}" if setting else name
+            results[key] = res
+            params[key] = {"decoder": name, **setting}
+    first = next(iter(per_decoder.values()))
+    return ComparisonResult(results, params, first.primary, first.greater_is_better)
+
+
+_COMPARE_COLUMNS = ["file", "candidate", "decoder", "l1", "l2", "dropout", "metric", "mean",
+                    "sem", "mean_difference_vs_best", "t_pvalue", "wilcoxon_pvalue", "best"]
+
+
+def _compare_rows(path: str, merged: Any) -> list[list[Any]]:
+    tests = merged.paired_tests()
+    rows = []
+    for name, res in merged.results.items():
+        p = merged.params[name]
+        t = tests.get(name, {"mean_difference": 0.0, "t_pvalue": "", "wilcoxon_pvalue": ""})
+        for metric in res.scores:
+            rows.append([Path(path).name, name, p["decoder"], p.get("l1", ""), p.get("l2", ""),
+                         p.get("dropout", ""), metric, res.mean(metric), res.sem(metric),
+                         t["mean_difference"] if metric == merged.primary else "",
+                         t["t_pvalue"] if metric == merged.primary else "",
+                         t["wilcoxon_pvalue"] if metric == merged.primary else "",
+                         name == merged.best])
+    return rows
