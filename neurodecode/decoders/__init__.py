@@ -20,6 +20,7 @@ Building blocks
 from ._base import BaseDecoder, ClassifierDecoder, RegressorDecoder, circular_score
 from ._io import load
 from ._training import TorchDecoder
+from .basis import BasisDecoder
 from .linear import LinearDecoder, ridge_path
 from .logistic import LogisticDecoder
 from .mlp import MLPClassifierDecoder, MLPDecoder
@@ -27,6 +28,7 @@ from .perceptron import PerceptronDecoder
 
 __all__ = [
     "BaseDecoder",
+    "BasisDecoder",
     "ClassifierDecoder",
     "LinearDecoder",
     "LogisticDecoder",

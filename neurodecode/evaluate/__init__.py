@@ -1,5 +1,8 @@
 """Cross-validated decoding, decoder and regulariser comparisons, and their metrics.
 
+Population-coding analyses live here too: neurometric discrimination thresholds and
+scaling of decoding with the number of neurons and trials.
+
 Every function here is stateless: it takes a decoder (or several) and a
 :class:`~neurodecode.data.Recording` and returns a result object.
 """
@@ -19,6 +22,7 @@ from .metrics import (
     mean_circular_error,
     median_circular_error,
 )
+from .neurometric import NeurometricResult, neurometric_threshold
 from .plots import (
     plot_confusion,
     plot_error_by_stimulus,
@@ -26,9 +30,16 @@ from .plots import (
     plot_predictions,
     plot_sweep,
 )
+from .scaling import AsymptoteFit, ScalingResult, fit_asymptote, scaling_curve
 from .splits import ContiguousKFold, make_splits
 
 __all__ = [
+    "AsymptoteFit",
+    "NeurometricResult",
+    "ScalingResult",
+    "fit_asymptote",
+    "neurometric_threshold",
+    "scaling_curve",
     "ComparisonResult",
     "NestedCVResult",
     "compare",

@@ -29,19 +29,19 @@ def tuned_responses(angles, n_neurons=72, period=180.0, kappa=2.0):
 def test_recovers_the_angle_exactly_without_noise():
     rng = np.random.default_rng(0)
     y = rng.uniform(0, 180, 600)
-    dec = BasisDecoder(l2=1e-8, device="cpu").fit(tuned_responses(y), y)
+    dec = BasisDecoder(l2=1e-8, period=180.0, device="cpu").fit(tuned_responses(y), y)
     y_test = rng.uniform(0, 180, 200)
     err = angular_error(dec.predict(tuned_responses(y_test)), y_test)
     assert err.max() < 0.05  # degrees: no grid quantisation (Newton refinement)
 
 
-def test_the_read_out_is_the_peak_of_the_profile_not_a_grid_point():
-    # a profile that is exactly one basis function's ideal profile at 10.3 deg
-    dec = BasisDecoder(n_basis=12, kappa=3.0, l2=1e-8, device="cpu")
-    y = np.linspace(0, 180, 90, endpoint=False)
-    dec.fit(tuned_responses(y, n_neurons=36), y)
-    target = von_mises_basis(np.array([2 * np.pi * 10.3 / 180]), 12, 3.0)
-    assert dec._peak(target)[0] * 180 / (2 * np.pi) == pytest.approx(10.3, abs=1e-6)
+@pytest.mark.parametrize("n_basis, kappa, atol", [(48, 2.0, 1e-6), (12, 3.0, 0.02)])
+def test_the_read_out_is_the_peak_of_the_ideal_profile_not_a_grid_point(n_basis, kappa, atol):
+    # the ideal profile of 10.3 deg is read out as 10.3 deg, between grid points; with few
+    # broad bumps the tiling ripples a little and biases it by a few thousandths of a degree
+    dec = BasisDecoder(n_basis=n_basis, kappa=kappa, period=180.0, device="cpu")
+    target = von_mises_basis(np.array([2 * np.pi * 10.3 / 180]), n_basis, kappa)
+    assert dec._peak(target)[0] * 180 / (2 * np.pi) == pytest.approx(10.3, abs=atol)
 
 
 def test_wraps_around_the_circle(population):
@@ -110,7 +110,15 @@ def test_clone_get_params_and_save_load(population, tmp_path):
     json.loads((tmp_path / "basis" / "config.json").read_text())
 
 
-@parametrize_with_checks([BasisDecoder(period=360.0, device="cpu")])
+EXPECTED_FAILED = {
+    "check_regressor_multioutput":
+        "a circular stimulus is one angle per sample; several target columns with a "
+        "period are rejected by design (as for LinearDecoder(period=360))",
+}
+
+
+@parametrize_with_checks([BasisDecoder(period=360.0, device="cpu")],
+                         expected_failed_checks=lambda est: EXPECTED_FAILED)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
