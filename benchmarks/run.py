@@ -140,12 +140,12 @@ def machine() -> dict[str, str]:
     }
 
 
-def to_markdown(rows: list[Row], peak: float, info: dict[str, str], quick: bool,
+def to_markdown(rows: list[Row], peak: float, info: dict[str, str], command: str,
                 seconds: float) -> str:
     lines = [
         "# Benchmarks: neurodecode vs the peer, side by side",
         "",
-        f"`python benchmarks/run.py{' --quick' if quick else ''}`, {seconds:.0f} s in all.",
+        f"`{command}`, {seconds:.0f} s in all.",
         "",
         "| benchmark | size | neurodecode s | peer | peer s | speed-up | neurodecode "
         "accuracy | peer accuracy | tolerance | added peak MB (nd / peer) | % of matmul peak "
@@ -184,7 +184,9 @@ def main(argv: list[str] | None = None) -> list[Row]:
     for name in names:
         print(f"running {name} ...", file=sys.stderr)
         rows.append(cases.BENCHMARKS[name](args.quick, measure, Row))
-    text = to_markdown(rows, peak, machine(), args.quick, time.perf_counter() - t0)
+    command = " ".join(["python benchmarks/run.py", *(["--quick"] if args.quick else []),
+                        *(["--only", *args.only] if args.only else [])])
+    text = to_markdown(rows, peak, machine(), command, time.perf_counter() - t0)
     print(text)
     out = args.out or HERE / ("RESULTS-quick.md" if args.quick else "RESULTS.md")
     out.write_text(text)
