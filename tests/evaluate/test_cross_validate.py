@@ -75,6 +75,22 @@ def test_circular_metrics_against_hand_values():
     assert abs(circular_correlation(a, np.random.default_rng(1).uniform(0, 180, 200), 180)) < 0.2
 
 
+def test_circular_correlation_matches_its_pairwise_definition_on_uniform_angles():
+    # stimuli spread evenly over the circle (the usual design) broke a mean-direction
+    # based coefficient: a near-perfect decoder scored -0.72
+    t = np.arange(0, 180, 6.0)
+    p = t.copy()
+    p[0] = 10.0
+    assert circular_correlation(t, p, 180) > 0.99
+    rng = np.random.default_rng(0)
+    a = rng.uniform(0, 2 * np.pi, 40)
+    b = a + rng.normal(0, 0.5, 40)
+    da, db = a[:, None] - a[None, :], b[:, None] - b[None, :]
+    ref = (np.sin(da) * np.sin(db)).sum() / np.sqrt((np.sin(da) ** 2).sum()
+                                                     * (np.sin(db) ** 2).sum())
+    assert circular_correlation(a, b, 2 * np.pi) == pytest.approx(ref)
+
+
 def test_circular_decoding_reports_errors_in_degrees(population):
     rec, truth = population
     res = cross_validate(Ridge(alpha=10.0), rec, cv=5)
