@@ -83,7 +83,7 @@ def plot_sweep(result: ComparisonResult, *, metric: str | None = None,
     if best is not None:
         ax.axvline(best, color="0.6", ls=":", lw=1, label=f"best {xkey}={best:g}")
     ax.set_xlabel(xkey)
-    ax.set_ylabel(f"{metric} (mean +- s.e.m.)")
+    ax.set_ylabel(f"{metric} (mean \u00b1 s.e.m.)")
     ax.legend(frameon=False, fontsize="small")
     return fig
 
