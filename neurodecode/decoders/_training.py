@@ -14,7 +14,8 @@ batch-norm parameters). The loop is::
         _evaluate(...)                         # validation data term (early stopping)
 
 and each step is a method: ``_forward``, ``_loss``, ``_penalty``, ``_train_step``,
-``_batches``, ``_run_epoch``, ``_evaluate``, ``_split_validation``.
+``_batches``, ``_run_epoch``, ``_evaluate``, ``_split_validation`` (``_start_training``
+holds the draws before the first epoch).
 
 Every tensor created here is created on the data's device with the data's dtype
 (``X.new_zeros``, ``torch.randperm(..., device=X.device)``), and every random draw uses a
@@ -323,6 +324,21 @@ class TorchDecoder(BaseDecoder):
         finally:
             module.train()
 
+    def _validation_rows(self, n: int, generator: torch.Generator | None,
+                         device: torch.device) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Training and validation row indices (no validation rows without
+        ``early_stopping``); one ``randperm`` from ``generator`` when splitting."""
+        if not self.early_stopping:
+            return torch.arange(n, device=device), None
+        if n < 2:
+            raise ValueError(
+                f"early_stopping=True in {self._owner} needs at least 2 samples to hold some "
+                f"out for validation; got {n} sample{'s' if n != 1 else ''}."
+            )
+        n_val = min(max(1, math.ceil(self.validation_fraction * n)), n - 1)
+        perm = torch.randperm(n, generator=generator, device=device)
+        return perm[n_val:], perm[:n_val]
+
     def _split_validation(self, X: torch.Tensor, T: torch.Tensor,
                           generator: torch.Generator | None
                           ) -> tuple[tuple[torch.Tensor, torch.Tensor],
@@ -330,16 +346,24 @@ class TorchDecoder(BaseDecoder):
         """Hold out ``validation_fraction`` of the samples when ``early_stopping``."""
         if not self.early_stopping:
             return (X, T), None
-        n = X.shape[0]
-        if n < 2:
-            raise ValueError(
-                f"early_stopping=True in {self._owner} needs at least 2 samples to hold some "
-                f"out for validation; got {n} sample{'s' if n != 1 else ''}."
-            )
-        n_val = min(max(1, math.ceil(self.validation_fraction * n)), n - 1)
-        perm = torch.randperm(n, generator=generator, device=X.device)
-        val, train = perm[:n_val], perm[n_val:]
+        train, val = self._validation_rows(X.shape[0], generator, X.device)
+        assert val is not None
         return (X[train], T[train]), (X[val], T[val])
+
+    def _start_training(self, X: torch.Tensor, n_outputs: int,
+                        generator: torch.Generator | None
+                        ) -> tuple[nn.Module, torch.Tensor, torch.Tensor | None]:
+        """The random draws before the first epoch, in order: the validation split, then
+        the initial module. Returns the module and the training / validation rows.
+
+        Batched training (:mod:`neurodecode.evaluate.batched`) calls this too, so each of
+        its models starts exactly as its own ``fit`` would.
+        """
+        train, val = self._validation_rows(X.shape[0], generator, X.device)
+        self._check_n_samples(len(train))
+        module = self._init_module(X.shape[1], n_outputs, device=X.device, dtype=X.dtype,
+                                   generator=generator)
+        return module, train, val
 
     @staticmethod
     def _set_dropout_generator(module: nn.Module, generator: torch.Generator | None) -> None:
@@ -360,10 +384,11 @@ class TorchDecoder(BaseDecoder):
     def _train(self, X: torch.Tensor, T: torch.Tensor, n_outputs: int,
                generator: torch.Generator | None) -> nn.Module:
         """Build and train the module; sets ``history_`` and ``n_iter_``."""
-        train, val = self._split_validation(X, T, generator)
-        self._check_n_samples(train[0].shape[0])
-        module = self._init_module(X.shape[1], n_outputs, device=X.device, dtype=X.dtype,
-                                   generator=generator)
+        module, train_rows, val_rows = self._start_training(X, n_outputs, generator)
+        if val_rows is None:  # no copy of the data without early stopping
+            train, val = (X, T), None
+        else:
+            train, val = (X[train_rows], T[train_rows]), (X[val_rows], T[val_rows])
         optimizer = self._make_optimizer(module, train[0])
         history: dict[str, list[float]] = {"train_loss": [], "val_loss": []}
         best, stall, best_state, epoch = math.inf, 0, None, 0

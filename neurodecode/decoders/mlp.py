@@ -318,6 +318,13 @@ class MLPDecoder(RegressorDecoder, _MLPBase):
         ValueError
             For bad hyperparameters or inputs (see the class docstring).
         """
+        X, T = self._prepare_fit(X, y)
+        self._fit_module(X, T, T.shape[1])
+        return self
+
+    def _prepare_fit(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Check parameters and inputs; return the responses and the (standardised)
+        training targets. Sets ``period_``, ``n_outputs_`` and the target scaling."""
         self._check_params()
         X, y = self._validate_fit(X, y)
         T = self._targets(y)
@@ -327,8 +334,7 @@ class MLPDecoder(RegressorDecoder, _MLPBase):
             scale = T.std(axis=0)
             self.target_scale_ = np.where(scale > 0, scale, 1.0)
             T = (T - self.target_mean_) / self.target_scale_
-        self._fit_module(X, T, T.shape[1])
-        return self
+        return X, T
 
     def predict(self, X: Any) -> np.ndarray:
         """Decode the stimulus.
@@ -470,10 +476,15 @@ class MLPClassifierDecoder(ClassifierDecoder, _MLPBase):
         ValueError
             For bad hyperparameters or inputs (see the class docstring).
         """
-        self._check_params()
-        X, codes = self._validate_fit(X, y)
+        X, codes = self._prepare_fit(X, y)
         self._fit_module(X, codes, self._n_module_outputs())
         return self
+
+    def _prepare_fit(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Check parameters and inputs; return the responses and class codes (sets
+        ``classes_``)."""
+        self._check_params()
+        return self._validate_fit(X, y)
 
     def _scores(self, X: Any) -> np.ndarray:
         return self._outputs(X)

@@ -1,14 +1,15 @@
 """Train many ReLU networks at once: every (fold, setting) of a sweep as one stacked model.
 
-Each model is prepared exactly as ``fit`` would prepare it (validation, targets,
-standardisation, initial weights and validation split drawn from its own seeded
-generator), then all models of a fold are trained together: the first layer of every
-model is one wide matrix product of the fold's responses with the models' weights side
-by side, later layers are batched matrix products over models, and each model keeps its
-own penalty, dropout rate and generator. Adam and SGD act element-wise, so a stacked
-optimizer is the same as one optimizer per model; a model that stops (no improvement for
-``patience`` epochs) is frozen while the others go on. Mini-batch orders that coincide
-(the usual case: same seed) share one product; diverging ones are trained in groups.
+Each model is prepared by the decoder's own steps (``_prepare_fit``: validation and
+targets; ``_fit_standardizer``; ``_start_training``: validation split and initial weights
+drawn from its own seeded generator), then all models of a fold are trained together:
+the first layer of every model is one wide matrix product of the fold's responses with
+the models' weights side by side, later layers are batched matrix products over models,
+and each model keeps its own penalty, dropout rate and generator. Adam and SGD act
+element-wise, so a stacked optimizer is the same as one optimizer per model; a model
+that stops (no improvement for ``patience`` epochs) is frozen while the others go on.
+Mini-batch orders that coincide (the usual case: same seed) share one product;
+diverging ones are trained in groups.
 """
 
 from __future__ import annotations
@@ -28,10 +29,6 @@ __all__ = ["fit_mlp_batched", "supports_batched_mlp"]
 BATCHABLE = frozenset({"l1", "l2", "dropout"})
 
 
-class _Captured(Exception):
-    """Raised from a patched ``_fit_module`` to stop ``fit`` once inputs are prepared."""
-
-
 class _CannotBatch(Exception):
     """The models of a fold cannot share a training set (different validation splits)."""
 
@@ -47,24 +44,6 @@ def supports_batched_mlp(decoder: Any, settings: list[dict[str, Any]]) -> bool:
         return False
     p = decoder.get_params()
     return not p["batch_norm"] and p["optimizer"] in ("adam", "sgd")
-
-
-def _prepare(decoder: Any, X: np.ndarray, y: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray]:
-    """Run ``decoder.fit`` up to the training loop; return it with the prepared inputs."""
-    captured: dict[str, Any] = {}
-
-    def capture(Xp: np.ndarray, T: np.ndarray, n_outputs: int) -> None:
-        captured.update(X=Xp, T=T)
-        raise _Captured
-
-    decoder._fit_module = capture
-    try:
-        decoder.fit(X, y)
-    except _Captured:
-        pass
-    finally:
-        del decoder._fit_module
-    return decoder, captured["X"], captured["T"]
 
 
 def _linear_layers(module: nn.Module) -> list[nn.Linear]:
@@ -152,35 +131,6 @@ def _group_batches(batches: list[list[torch.Tensor | None]]) -> list[list[int]]:
     return groups
 
 
-def _start_training(dec: Any, Xt: torch.Tensor, Tt: torch.Tensor, n_out: int,
-                    gen: torch.Generator | None
-                    ) -> tuple[nn.Module, torch.Tensor, torch.Tensor | None]:
-    """Run the decoder's own ``_train`` up to its first epoch (same random draws, same
-    order) and return the initial module with the training and validation row indices."""
-    rows = torch.arange(Xt.shape[0], device=Xt.device)
-    seen: dict[str, Any] = {}
-    split = dec._split_validation
-
-    def split_rows(X: torch.Tensor, T: torch.Tensor, g: torch.Generator | None) -> Any:
-        (tr, _), val = split(rows, rows, g)
-        seen["train"], seen["val"] = tr, None if val is None else val[0]
-        return (X[tr], T[tr]), None if val is None else (X[val[0]], T[val[0]])
-
-    def stop(module: nn.Module, *args: Any) -> None:
-        seen["module"] = module
-        raise _Captured
-
-    dec._split_validation, dec._run_epoch = split_rows, stop
-    try:
-        dec._train(Xt, Tt, n_out, gen)
-    except _Captured:
-        pass
-    finally:
-        del dec._split_validation, dec._run_epoch
-    dec._set_dropout_generator(seen["module"], None)
-    return seen["module"], seen["train"], seen["val"]
-
-
 def _train_fold(decs: list[Any], Xt: torch.Tensor, Tt: torch.Tensor,
                 bar: Any) -> None:
     """Train the models of one fold together; sets module_, history_, n_iter_ on each."""
@@ -191,7 +141,9 @@ def _train_fold(decs: list[Any], Xt: torch.Tensor, Tt: torch.Tensor,
     device = Xt.device
     gens = [make_generator(d.random_state, device, d._owner) for d in decs]
     n_out = lead._n_module_outputs()
-    prepared = [_start_training(d, Xt, Tt, n_out, g) for d, g in zip(decs, gens)]
+    prepared = [d._start_training(Xt, n_out, g) for d, g in zip(decs, gens)]
+    for d, (module, _, _) in zip(decs, prepared):
+        d._set_dropout_generator(module, None)  # masks are drawn here, per model
     modules = [p[0] for p in prepared]
     train_idx, val_idx = prepared[0][1], prepared[0][2]
     if any(not torch.equal(p[1], train_idx) for p in prepared):
@@ -327,8 +279,8 @@ def fit_mlp_batched(decoder: Any, settings: list[dict[str, Any]], X: np.ndarray,
     total = len(splits) * decoder.get_params()["max_epochs"]
     with tqdm(total=total, desc="batched training", disable=not progress, leave=False) as bar:
         for train, _ in splits:
-            lead, Xp, T = _prepare(clone(decoder).set_params(**settings[0]), X[train],
-                                   y[train])
+            lead = clone(decoder).set_params(**settings[0])
+            Xp, T = lead._prepare_fit(X[train], y[train])
             device = resolve_device(lead.device, lead._owner)
             Xt = lead._fit_standardizer(lead._as_tensor(Xp, device))
             Tt = lead._as_tensor(T, device, Xt.dtype if T.dtype.kind == "f" else None)
