@@ -20,6 +20,7 @@ or ``benchmarks/RESULTS-quick.md``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import sys
@@ -77,21 +78,16 @@ class Row:
 
 def reset_peak_memory() -> None:
     """Reset the process's resident-set high-water mark (Linux); no-op elsewhere."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        pass
+    with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
 
 
 def _status_mb(key: str) -> float:
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith(key):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
+    """A ``/proc/self/status`` memory field in MB (NaN where there is no /proc)."""
+    with contextlib.suppress(OSError), open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key):
+                return int(line.split()[1]) / 1024
     return float("nan")
 
 
@@ -122,12 +118,8 @@ def machine() -> dict[str, str]:
     from threadpoolctl import threadpool_info
 
     cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f
-                       if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    with contextlib.suppress(OSError, StopIteration), open("/proc/cpuinfo") as f:
+        cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     blas = ", ".join(sorted({f"{i.get('internal_api')} {i.get('version')}"
                              for i in threadpool_info() if i.get("user_api") == "blas"}))
     return {

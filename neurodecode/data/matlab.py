@@ -24,6 +24,7 @@ same shape whichever version the file was saved in.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -150,7 +151,7 @@ def load_mat(
 
 
 # ---------------------------------------------------------------------- file access
-class _MatFile:
+class _MatFile(ABC):
     """A MAT-file opened for reading variables by path (``"S.field"``)."""
 
     format: str = ""
@@ -165,20 +166,20 @@ class _MatFile:
                  tb: TracebackType | None) -> None:
         self.close()
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - a no-op for files read whole; v7.3 overrides it
         """Release the file (nothing to do for files read whole)."""
 
+    @abstractmethod
     def get(self, path: str) -> np.ndarray:
         """Read the variable or struct field at ``path`` as an array."""
-        raise NotImplementedError
 
+    @abstractmethod
     def fields(self, path: str) -> list[str]:
         """Field names of the struct at ``path``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def names(self) -> list[str]:
         """Names of the top-level variables."""
-        raise NotImplementedError
 
 
 def _open_mat(path: str | Path) -> _MatFile:

@@ -12,6 +12,7 @@ accuracy).
 from __future__ import annotations
 
 import numbers
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -222,7 +223,7 @@ def _tensor_to_numpy(x: Any) -> Any:
     return x
 
 
-class BaseDecoder(BaseEstimator):
+class BaseDecoder(BaseEstimator, ABC):
     """Base class of the neurodecode decoders (not used directly).
 
     It holds what every decoder shares: resolving ``device``, seeding from
@@ -550,9 +551,9 @@ class ClassifierDecoder(ClassifierMixin, BaseDecoder):
         self.classes_ = classes
         return np.asarray(X), codes.astype(np.int64)
 
+    @abstractmethod
     def _scores(self, X: Any) -> np.ndarray:
         """Decision scores (n_samples, n_classes), or (n_samples,) for a single logit."""
-        raise NotImplementedError
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted class labels.

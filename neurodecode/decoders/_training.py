@@ -25,6 +25,7 @@ local :class:`torch.Generator`, never torch's global seed.
 from __future__ import annotations
 
 import math
+from abc import abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
@@ -206,18 +207,18 @@ class TorchDecoder(BaseDecoder):
         return check_choice(self.optimizer, "optimizer", self._optimizers, self._owner)
 
     # ------------------------------------------------------------ model
+    @abstractmethod
     def _init_module(self, n_features: int, n_outputs: int, *, device: torch.device,
                      dtype: torch.dtype, generator: torch.Generator | None) -> nn.Module:
         """Build the module on ``device`` with ``dtype``, drawing weights from ``generator``."""
-        raise NotImplementedError
 
     def _forward(self, module: nn.Module, X: torch.Tensor) -> torch.Tensor:
         """Model output for standardised inputs."""
         return module(X)
 
+    @abstractmethod
     def _loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Data term: a mean over samples (so penalties do not scale with n)."""
-        raise NotImplementedError
 
     def _penalized_weights(self, module: nn.Module) -> list[torch.Tensor]:
         """The tensors ``l1`` and ``l2`` act on: weights of ``Linear`` layers, no biases."""
@@ -235,8 +236,14 @@ class TorchDecoder(BaseDecoder):
 
     # ------------------------------------------------------------ optimisation
     def _lipschitz(self, X: torch.Tensor) -> torch.Tensor:
-        """Lipschitz constant of the smooth objective's gradient (FISTA's step is 1 / L)."""
-        raise NotImplementedError
+        """Lipschitz constant of the smooth objective's gradient (FISTA's step is 1 / L).
+
+        Only decoders that offer FISTA (convex objectives) define it.
+        """
+        raise ValueError(
+            f"{self._owner} has no Lipschitz bound for FISTA; use one of its optimizers: "
+            f"{', '.join(self._optimizers)}."
+        )
 
     def _make_optimizer(self, module: nn.Module, X: torch.Tensor) -> torch.optim.Optimizer:
         """Build the optimizer named by :meth:`_optimizer_name` (``lr=None``: its default)."""
@@ -462,5 +469,6 @@ class TorchDecoder(BaseDecoder):
     def _module_dims(self) -> tuple[int, int] | None:
         return (self.n_features_in_, self._n_module_outputs())
 
+    @abstractmethod
     def _n_module_outputs(self) -> int:
-        raise NotImplementedError
+        """Width of the module's output layer."""

@@ -14,6 +14,7 @@ intercept.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 import numpy as np
@@ -59,7 +60,7 @@ def _as_stimulus(stimulus: ArrayLike, owner: str, *, numeric: bool = True) -> np
     return s
 
 
-class StimulusBasis(TransformerMixin, BaseEstimator):
+class StimulusBasis(TransformerMixin, BaseEstimator, ABC):
     """Base class of the stimulus bases (not used directly).
 
     Subclasses set ``kinds`` (the stimulus kinds they can represent) and implement
@@ -131,12 +132,15 @@ class StimulusBasis(TransformerMixin, BaseEstimator):
     def _numeric(self) -> bool:
         return True
 
-    def _fit(self, s: np.ndarray) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _fit(self, s: np.ndarray) -> None:
+        """Learn what the basis needs from the training stimulus (sets fitted state)."""
 
-    def _transform(self, s: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _transform(self, s: np.ndarray) -> np.ndarray:
+        """Basis functions evaluated at ``s``: shape (n_samples, n_basis_)."""
 
+    @abstractmethod
     def default_grid(self, n_grid: int) -> np.ndarray:
         """``n_grid`` stimulus values spanning what the basis was fitted on.
 
@@ -148,7 +152,6 @@ class StimulusBasis(TransformerMixin, BaseEstimator):
         -------
         ndarray of shape (n_grid,) (or (n_classes,) for categories)
         """
-        raise NotImplementedError  # pragma: no cover - abstract
 
     def _check_period(self) -> float:
         period = self.period

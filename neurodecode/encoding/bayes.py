@@ -11,6 +11,7 @@ terms that do not depend on ``s``), so a batch of trials is one matrix product w
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from typing import Any
 
@@ -40,7 +41,7 @@ def _format_bytes(n: float) -> str:
     return f"{n:.1f} TB"  # pragma: no cover
 
 
-class _BayesMixin:
+class _BayesMixin(ABC):
     """What the Bayesian regressor and classifier share: the table, the prior, the posterior."""
 
     noise: str
@@ -127,8 +128,9 @@ class _BayesMixin:
         p = np.maximum(p, 1e-3 / G)
         return np.log(p / p.sum())
 
+    @abstractmethod
     def _grid_index(self, stimulus: np.ndarray, grid: np.ndarray) -> np.ndarray:
-        raise NotImplementedError  # pragma: no cover
+        """Index of the grid point each stimulus value falls on (for the empirical prior)."""
 
     def _prior_smoothing(self, G: int) -> float:
         return 0.0
