@@ -4,7 +4,7 @@ A sweep of ``k`` folds x ``m`` settings does not need ``k * m`` independent fits
 
 - L2 / unpenalised :class:`~neurodecode.decoders.LinearDecoder`: the closed form. One
   Gram matrix (or one per fold, when responses are standardised per fold) serves every
-  L2 strength (:func:`~neurodecode.evaluate._ridge_path.ridge_path`).
+  L2 strength (:func:`~neurodecode.evaluate._ridge_cv.cv_ridge_predictions`).
 - ReLU networks (``MLPDecoder``, ``MLPClassifierDecoder``) over ``l1``, ``l2`` and
   ``dropout``: all models of a fold trained as one stacked model
   (:mod:`neurodecode.evaluate._batched_mlp`), each exactly as its own ``fit`` would.
@@ -24,7 +24,7 @@ from sklearn.base import clone
 
 from ..data import Recording
 from ._batched_mlp import fit_mlp_batched, supports_batched_mlp
-from ._ridge_path import ridge_path
+from ._ridge_cv import cv_ridge_predictions
 from .cross_validate import CVResult, _adapt_decoder
 from .metrics import get_scorer
 
@@ -109,7 +109,7 @@ def _ridge_predictions(decoder: Any, settings: list[dict[str, Any]], recording: 
         Y = np.c_[np.cos(ang), np.sin(ang)]
     else:
         Y = y.reshape(len(y), -1)
-    preds = ridge_path(recording.responses, Y, splits, [s["l2"] for s in settings],
+    preds = cv_ridge_predictions(recording.responses, Y, splits, [s["l2"] for s in settings],
                        standardize=params["standardize"],
                        fit_intercept=params["fit_intercept"],
                        device=resolve_device(params["device"]))

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from .._validation import as_numpy, check_number
 from ..data import Recording
-from ._ridge_path import ridge_path
+from ._ridge_cv import cv_ridge_predictions
 from .cross_validate import _adapt_decoder, cross_validate
 from .metrics import default_scoring, get_scorer
 from .splits import make_splits
@@ -322,13 +322,13 @@ def _batched_ok(decoder: Any, recording: Recording, metric: str) -> bool:
 
 def _score_batched(decoder: Any, recording: Recording, neurons: np.ndarray, splits: list,
                    metric: str) -> float:
-    """Mean held-out metric of a LinearDecoder from :func:`ridge_path` (same model)."""
+    """Mean held-out metric of a LinearDecoder from :func:`cv_ridge_predictions` (same model)."""
     from ..decoders._base import angles_to_targets, targets_to_angles
 
     period = recording.period if decoder.period is None else decoder.period
     y = recording.stimulus
     Y = angles_to_targets(y, period) if recording.kind == "circular" else y
-    preds = ridge_path(recording.responses[:, neurons], Y, splits, [float(decoder.l2)],
+    preds = cv_ridge_predictions(recording.responses[:, neurons], Y, splits, [float(decoder.l2)],
                        standardize=bool(decoder.standardize),
                        fit_intercept=bool(decoder.fit_intercept))
     func, _ = get_scorer(metric, recording.kind, recording.period)

@@ -12,23 +12,23 @@ from sklearn.preprocessing import StandardScaler
 from neurodecode.data import Recording, orientation_population
 from neurodecode.decoders import LinearDecoder
 from neurodecode.evaluate import make_splits, sweep
-from neurodecode.evaluate._ridge_path import ridge_path
+from neurodecode.evaluate._ridge_cv import cv_ridge_predictions
 
 
 @pytest.mark.parametrize("standardize", [True, False])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("shape", [(120, 30), (60, 200)])  # primal and dual (Gram) forms
-def test_ridge_path_matches_sklearn_per_fold(standardize, fit_intercept, shape, rng):
+def test_cv_ridge_predictions_match_sklearn_per_fold(standardize, fit_intercept, shape, rng):
     n, p = shape
     X = rng.poisson(3.0, (n, p)).astype(np.float32)
     Y = rng.normal(size=(n, 2))
     splits = [(np.setdiff1d(np.arange(n), te), te) for te in np.array_split(
         rng.permutation(n), 3)]
     l2s = [1e-3, 1e-1, 10.0]
-    preds = ridge_path(X, Y, splits, l2s, standardize=standardize,
-                       fit_intercept=fit_intercept, dtype=torch.float64)
-    fast = ridge_path(X, Y, splits, l2s, standardize=standardize, fit_intercept=fit_intercept,
-                      dtype=torch.float32)  # float32 products (large data), float64 solves
+    kw = dict(standardize=standardize, fit_intercept=fit_intercept)
+    preds = cv_ridge_predictions(X, Y, splits, l2s, dtype=torch.float64, **kw)
+    # float32 products (as for large data), float64 solves
+    fast = cv_ridge_predictions(X, Y, splits, l2s, dtype=torch.float32, **kw)
     for a, b in zip(preds, fast):
         np.testing.assert_allclose(b, a, rtol=1e-3, atol=1e-4)
     for (train, test), pred in zip(splits, preds):

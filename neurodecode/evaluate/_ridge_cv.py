@@ -1,4 +1,4 @@
-"""Exact ridge predictions for every (fold, L2 strength) pair from shared factorisations.
+"""Held-out ridge predictions for every (fold, L2 strength) pair from shared factorisations.
 
 Each fold's model is the ridge solution on that fold's training samples, with centring
 (and optionally scaling) statistics of the training fold only. When neurons outnumber
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-__all__ = ["ridge_path"]
+__all__ = ["cv_ridge_predictions"]
 
 _LARGE = 20_000_000  # responses above this many entries keep float32 products
 
@@ -72,10 +72,11 @@ def _fold_kernels(Xt: torch.Tensor, tr: torch.Tensor, te: torch.Tensor, *,
     return (Ztr.T @ Ztr).to(f64), Ztr.to(f64), Zte.to(f64)
 
 
-def ridge_path(X: np.ndarray, Y: np.ndarray, splits: Sequence[tuple[np.ndarray, np.ndarray]],
-               l2s: Sequence[float], *, standardize: bool = True, fit_intercept: bool = True,
-               device: str | torch.device = "cpu", dtype: torch.dtype | None = None
-               ) -> list[np.ndarray]:
+def cv_ridge_predictions(X: np.ndarray, Y: np.ndarray,
+                         splits: Sequence[tuple[np.ndarray, np.ndarray]], l2s: Sequence[float],
+                         *, standardize: bool = True, fit_intercept: bool = True,
+                         device: str | torch.device = "cpu", dtype: torch.dtype | None = None
+                         ) -> list[np.ndarray]:
     """Held-out ridge predictions for every fold and every L2 strength.
 
     Parameters
