@@ -11,6 +11,7 @@ from torch import nn
 
 from .._validation import check_choice
 from ._base import RegressorDecoder, resolve_device
+from ._ridge_solvers import gram, solve_shifted
 from ._training import TorchDecoder
 
 __all__ = ["LinearDecoder", "ridge_closed_form", "ridge_path"]
@@ -116,18 +117,13 @@ def _ridge_cholesky(X: torch.Tensor, T: torch.Tensor, lam: float) -> torch.Tenso
 
     With more neurons than samples the dual form ``X'(XX' + lam I)^-1 T`` needs only the
     n x n Gram matrix: seconds instead of minutes for an SVD of a Stringer-sized
-    recording. The factorisation and solve run in float64 whatever the data's dtype.
+    recording. The solve runs in float64 whatever the data's dtype.
     """
     n, p = X.shape
-    f64 = torch.float64
     if p > n:
-        K = (X @ X.T).to(f64)
-        K.diagonal().add_(lam)
-        alpha = torch.cholesky_solve(T.to(f64), torch.linalg.cholesky(K))
+        alpha = solve_shifted(gram(X), T, [lam])[0]
         return X.T @ alpha.to(X.dtype)
-    C = (X.T @ X).to(f64)
-    C.diagonal().add_(lam)
-    return torch.cholesky_solve((X.T @ T).to(f64), torch.linalg.cholesky(C)).to(X.dtype)
+    return solve_shifted(gram(X, transpose=True), X.T @ T, [lam])[0].to(X.dtype)
 
 
 class LinearDecoder(RegressorDecoder, TorchDecoder):

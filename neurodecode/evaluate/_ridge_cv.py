@@ -4,7 +4,8 @@ Each fold's model is the ridge solution on that fold's training samples, with ce
 (and optionally scaling) statistics of the training fold only. When neurons outnumber
 training samples the problem is solved in its dual (kernel) form, whose n x n Gram
 matrix is a sub-block of one Gram matrix of all samples when no per-fold scaling is
-needed: the fold's centring is applied exactly by rank-one corrections.
+needed: the fold's centring is applied exactly by rank-one corrections. The strengths of
+a fold share one factorisation (:func:`~neurodecode.decoders._ridge_solvers.solve_shifted`).
 
 Objective per fold (``n`` training samples, ``Z`` the centred/scaled training responses):
 
@@ -18,31 +19,11 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from ..decoders._ridge_solvers import gram, solve_shifted
+
 __all__ = ["cv_ridge_predictions"]
 
 _LARGE = 20_000_000  # responses above this many entries keep float32 products
-
-
-def _solve_all(K: torch.Tensor, rhs: torch.Tensor, lambdas: Sequence[float]) -> torch.Tensor:
-    """Solve ``(K + lam I) a = rhs`` for each lam; returns (n_lambda, m, k)."""
-    m = K.shape[0]
-    eye = torch.eye(m, dtype=K.dtype, device=K.device)
-    if len(lambdas) > 24 or min(lambdas) <= 0:
-        # one eigendecomposition serves every strength (and handles lam = 0 as a pseudo-inverse)
-        s, U = torch.linalg.eigh(K)
-        c = U.T @ rhs
-        tol = s.abs().max() * m * torch.finfo(K.dtype).eps
-        out = []
-        for lam in lambdas:
-            d = s + lam
-            inv = torch.where(d.abs() > tol, 1.0 / d, torch.zeros_like(d))
-            out.append(U @ (inv[:, None] * c))
-        return torch.stack(out)
-    out = []
-    for lam in lambdas:
-        L = torch.linalg.cholesky(K + lam * eye)
-        out.append(torch.cholesky_solve(rhs, L))
-    return torch.stack(out)
 
 
 def _fold_kernels(Xt: torch.Tensor, tr: torch.Tensor, te: torch.Tensor, *,
@@ -58,6 +39,10 @@ def _fold_kernels(Xt: torch.Tensor, tr: torch.Tensor, te: torch.Tensor, *,
             c = K_tt.mean()
             K_tt = K_tt - r_t[:, None] - r_t[None, :] + c
             K_et = K_et - r_e[:, None] - r_t[None, :] + c
+            # centring leaves the constant vector in K_tt's null space; lifting it to
+            # the mean eigenvalue conditions the solves and changes no solution, as the
+            # centred targets are orthogonal to it
+            K_tt += K_tt.diagonal().mean() / K_tt.shape[0]
         return K_tt, K_et, None
     Ztr, Zte = Xt[tr], Xt[te]
     if standardize:  # scale by the training fold's standard deviation
@@ -68,8 +53,8 @@ def _fold_kernels(Xt: torch.Tensor, tr: torch.Tensor, te: torch.Tensor, *,
         mu = Ztr.to(f64).mean(dim=0).to(Ztr.dtype)
         Ztr, Zte = Ztr - mu, Zte - mu
     if Ztr.shape[0] < Ztr.shape[1]:
-        return (Ztr @ Ztr.T).to(f64), (Zte @ Ztr.T).to(f64), None
-    return (Ztr.T @ Ztr).to(f64), Ztr.to(f64), Zte.to(f64)
+        return gram(Ztr).to(f64), (Zte @ Ztr.T).to(f64), None
+    return gram(Ztr, transpose=True).to(f64), Ztr.to(f64), Zte.to(f64)
 
 
 def cv_ridge_predictions(X: np.ndarray, Y: np.ndarray,
@@ -96,7 +81,7 @@ def cv_ridge_predictions(X: np.ndarray, Y: np.ndarray,
     dtype : torch.dtype, optional
         Precision of the large products of responses (the Gram matrices). By default
         float64, except for float32 responses of more than 2e7 entries, whose products
-        stay float32 (twice as fast; the factorisations and solves are always float64).
+        stay float32 (twice as fast). The solves are float64 whatever this setting.
 
     Returns
     -------
@@ -117,7 +102,7 @@ def cv_ridge_predictions(X: np.ndarray, Y: np.ndarray,
         # one Gram matrix of all samples serves every fold; a global shift first (it
         # cancels exactly in every fold's centring) keeps the corrections well conditioned
         Xs = Xt - Xt.to(torch.float64).mean(dim=0).to(dtype) if fit_intercept else Xt
-        G = Xs @ Xs.T
+        G = gram(Xs)
         del Xs
     out = []
     for train, test in splits:
@@ -130,8 +115,8 @@ def cv_ridge_predictions(X: np.ndarray, Y: np.ndarray,
         K, K_e, Zte = _fold_kernels(Xt, tr, te, standardize=standardize,
                                          fit_intercept=fit_intercept, G=G)
         if Zte is None:  # dual form: predictions = K_et (K_tt + lam I)^-1 y
-            pred = K_e @ _solve_all(K, yc, lambdas)
+            pred = K_e @ solve_shifted(K, yc, lambdas)
         else:  # primal form: w = (Z'Z + lam I)^-1 Z'y
-            pred = Zte @ _solve_all(K, K_e.T @ yc, lambdas)
+            pred = Zte @ solve_shifted(K, K_e.T @ yc, lambdas)
         out.append((pred + ymean).cpu().numpy())
     return out
