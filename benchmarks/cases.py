@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression, Perceptron, Ridge
+from sklearn.linear_model import LogisticRegressionCV, Perceptron, Ridge
 from sklearn.metrics import make_scorer
 from sklearn.model_selection import GridSearchCV
 
@@ -21,6 +21,10 @@ from neurodecode.decoders import LinearDecoder, LogisticDecoder, MLPDecoder, Per
 from neurodecode.evaluate import make_splits, median_circular_error, sweep
 
 L2_GRID = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1]
+# Logistic: where held-out accuracy of the L2 optimum peaks for this population (the
+# ridge grid's smallest strengths take scikit-learn's default tol=1e-4 to early-stopped
+# models rather than optima, which would compare optimisers' stopping, not models)
+LOGISTIC_GRID = [1e-2, 3e-2, 1e-1, 3e-1, 1.0, 3.0, 10.0, 30.0]
 
 
 def _population(quick: bool, n_neurons: int | None = None, n_trials: int | None = None):
@@ -71,32 +75,46 @@ def ridge_sweep(quick: bool, measure: Any, Row: Any) -> Any:
 
 
 def logistic_sweep(quick: bool, measure: Any, Row: Any) -> Any:
-    """12 orientation classes, 5 folds x 8 L2 strengths: LogisticDecoder (L-BFGS in
-    torch) vs scikit-learn ``LogisticRegression`` (lbfgs) in ``GridSearchCV``."""
-    n_neurons = 200 if quick else 4000
-    n_trials = 240 if quick else 4598
+    """12 orientation classes, 5 folds x 8 L2 strengths: the kernel-form batched L-BFGS
+    vs scikit-learn ``LogisticRegressionCV`` (lbfgs, its defaults), same splits."""
+    n_neurons = 200 if quick else 23_589
+    n_trials = 240 if quick else 4_598
     rec = _population(quick, n_neurons, n_trials).bin_stimulus(12)
     splits = make_splits(rec, 5, random_state=0)
-    grid = L2_GRID[2::4] if quick else L2_GRID
+    grid = LOGISTIC_GRID[::3] if quick else LOGISTIC_GRID
     n_train = int(np.mean([len(tr) for tr, _ in splits]))
-    dec = LogisticDecoder(standardize=False, device="cpu")
+    dec = LogisticDecoder(standardize=False, tol=1e-6, device="cpu")
     res, nd_s, nd_mb = measure(lambda: sweep(dec, {"l2": grid}, rec, splits))
     codes = rec.stimulus_codes()
-    peer = GridSearchCV(LogisticRegression(max_iter=1000),
-                        {"C": [1.0 / (n_train * a) for a in grid]}, cv=splits,
-                        scoring="accuracy", refit=False)
+    peer = LogisticRegressionCV(Cs=[1.0 / (n_train * a) for a in grid], cv=splits,
+                                solver="lbfgs", scoring="accuracy", refit=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        gs, sk_s, sk_mb = measure(lambda: peer.fit(rec.responses, codes))
+        warnings.simplefilter("ignore", FutureWarning)  # scikit-learn 1.9's API notices
+        fitted, sk_s, sk_mb = measure(lambda: peer.fit(rec.responses, codes))
+    sk_scores = next(iter(fitted.scores_.values())).mean(axis=0)
+    sk_iter = fitted.n_iter_.reshape(len(splits), len(grid)).mean(axis=0)
+    nd_scores = [res.results[name].mean() for name in res.results]
     n, p = rec.shape
+    batched = all(r.extra.get("batched") for r in res.results.values())
     return Row(
         name="logistic_sweep", size=f"{p:,} neurons x {n:,} trials, 12 classes, 5 folds x "
-        f"{len(grid)} L2", nd_seconds=nd_s, peer="GridSearchCV(LogisticRegression lbfgs)",
-        peer_seconds=sk_s, nd_accuracy=res.results[res.best].mean(),
-        peer_accuracy=gs.best_score_, metric="accuracy", tolerance=0.01,
-        nd_peak_mb=nd_mb, peer_peak_mb=sk_mb, target=6.0,
-        note=("run below Stringer size (the L2-logistic sweep is not batched yet: each of "
-              "the models is fitted in turn by L-BFGS); C = 1 / (n_train x l2)."),
+        f"{len(grid)} L2", nd_seconds=nd_s, peer="LogisticRegressionCV(lbfgs)",
+        peer_seconds=sk_s, nd_accuracy=max(nd_scores), peer_accuracy=float(sk_scores.max()),
+        metric="best CV accuracy", tolerance=0.01, nd_peak_mb=nd_mb, peer_peak_mb=sk_mb,
+        target=6.0,
+        note=("neurodecode solves every strength of a fold at once in kernel form "
+              "(a batched L-BFGS in the n_train x 12 coefficients, preconditioned by "
+              "Boehning's curvature bound through one Cholesky factorisation per fold), "
+              "to an estimated objective gap of 1e-6" + ("" if batched else
+                                                         " [fell back to sequential fits]")
+              + "; scikit-learn fits the 8 strengths of each fold along a warm-started "
+              "path with its defaults (tol=1e-4, max_iter=100); C = 1 / (n_train x l2). "
+              "Accuracy per strength, neurodecode / scikit-learn: "
+              + ", ".join(f"{a:g}: {x:.3f}/{y:.3f}" for a, x, y in
+                          zip(grid, nd_scores, sk_scores))
+              + ". scikit-learn iterations per strength (mean over folds): "
+              + ", ".join(f"{v:.0f}" for v in sk_iter) + "."),
     )
 
 

@@ -20,41 +20,24 @@ import numpy as np
 import torch
 
 from ..decoders._ridge_solvers import gram, solve_shifted
+from ._kernels import as_data_tensor, center_kernels, fold_kernels, use_dual
 
 __all__ = ["cv_ridge_predictions"]
 
-_LARGE = 20_000_000  # responses above this many entries keep float32 products
-
-
-def _fold_kernels(Xt: torch.Tensor, tr: torch.Tensor, te: torch.Tensor, *,
-                  standardize: bool, fit_intercept: bool, G: torch.Tensor | None
-                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    """The fold's training kernel and test-train cross kernel (float64), or, when
-    samples outnumber features, the primal Gram matrix and the projected test data."""
+def _primal(Xt: torch.Tensor, tr: torch.Tensor, te: torch.Tensor, *, standardize: bool,
+            fit_intercept: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The fold's Gram matrix ``Z'Z`` and its training and test responses (float64),
+    scaled and centred with the training fold's statistics."""
     f64 = torch.float64
-    if G is not None:
-        K_tt, K_et = G[tr][:, tr].to(f64), G[te][:, tr].to(f64)
-        if fit_intercept:  # centre on the training fold: rank-one corrections
-            r_t, r_e = K_tt.mean(dim=1), K_et.mean(dim=1)
-            c = K_tt.mean()
-            K_tt = K_tt - r_t[:, None] - r_t[None, :] + c
-            K_et = K_et - r_e[:, None] - r_t[None, :] + c
-            # centring leaves the constant vector in K_tt's null space; lifting it to
-            # the mean eigenvalue conditions the solves and changes no solution, as the
-            # centred targets are orthogonal to it
-            K_tt += K_tt.diagonal().mean() / K_tt.shape[0]
-        return K_tt, K_et, None
-    Ztr, Zte = Xt[tr], Xt[te]
-    if standardize:  # scale by the training fold's standard deviation
-        sd = Ztr.to(f64).std(dim=0, correction=0).to(Ztr.dtype)
+    Ztr, Zte = Xt[tr].to(f64), Xt[te].to(f64)
+    if standardize:
+        sd = Ztr.std(dim=0, correction=0)
         sd = torch.where(sd > 0, sd, torch.ones_like(sd))
         Ztr, Zte = Ztr / sd, Zte / sd
-    if fit_intercept:  # centre on the training fold
-        mu = Ztr.to(f64).mean(dim=0).to(Ztr.dtype)
+    if fit_intercept:
+        mu = Ztr.mean(dim=0)
         Ztr, Zte = Ztr - mu, Zte - mu
-    if Ztr.shape[0] < Ztr.shape[1]:
-        return gram(Ztr).to(f64), (Zte @ Ztr.T).to(f64), None
-    return gram(Ztr, transpose=True).to(f64), Ztr.to(f64), Zte.to(f64)
+    return gram(Ztr, transpose=True), Ztr, Zte
 
 
 def cv_ridge_predictions(X: np.ndarray, Y: np.ndarray,
@@ -88,35 +71,28 @@ def cv_ridge_predictions(X: np.ndarray, Y: np.ndarray,
     list of ndarray of shape (n_l2, n_test, n_targets)
         One per split, predictions for the split's test samples.
     """
-    Xt = torch.as_tensor(X, device=device)
-    if dtype is None:  # small problems: float64 throughout; large float32 data: its own
-        large = Xt.numel() > _LARGE and Xt.dtype == torch.float32
-        dtype = torch.float32 if large else torch.float64
-    Xt = Xt.to(dtype)
+    Xt = as_data_tensor(X, device, dtype)
     Yt = torch.as_tensor(Y, device=device).to(torch.float64)
     if Yt.ndim == 1:
         Yt = Yt[:, None]
-    n, p = Xt.shape
-    G = None
-    if not standardize and max(len(tr) for tr, _ in splits) < p:
-        # one Gram matrix of all samples serves every fold; a global shift first (it
-        # cancels exactly in every fold's centring) keeps the corrections well conditioned
-        Xs = Xt - Xt.to(torch.float64).mean(dim=0).to(dtype) if fit_intercept else Xt
-        G = gram(Xs)
-        del Xs
-    out = []
-    for train, test in splits:
-        tr = torch.as_tensor(train, device=device)
-        te = torch.as_tensor(test, device=device)
-        ytr = Yt[tr]
+    lambdas = [[len(train) * float(a) for a in l2s] for train, _ in splits]
+    targets = []
+    for train, _ in splits:
+        ytr = Yt[torch.as_tensor(train, device=Yt.device)]
         ymean = ytr.mean(dim=0) if fit_intercept else ytr.new_zeros(ytr.shape[1])
-        yc = ytr - ymean
-        lambdas = [len(train) * float(a) for a in l2s]
-        K, K_e, Zte = _fold_kernels(Xt, tr, te, standardize=standardize,
-                                         fit_intercept=fit_intercept, G=G)
-        if Zte is None:  # dual form: predictions = K_et (K_tt + lam I)^-1 y
-            pred = K_e @ solve_shifted(K, yc, lambdas)
-        else:  # primal form: w = (Z'Z + lam I)^-1 Z'y
-            pred = Zte @ solve_shifted(K, K_e.T @ yc, lambdas)
-        out.append((pred + ymean).cpu().numpy())
+        targets.append((ytr - ymean, ymean))
+    out = []
+    if use_dual(Xt, splits):  # predictions = K_et (K_tt + lam I)^-1 y
+        kernels = fold_kernels(Xt, splits, standardize=standardize, shift=fit_intercept)
+        for (K, K_e), lams, (yc, ymean) in zip(kernels, lambdas, targets):
+            if fit_intercept:
+                K, K_e = center_kernels(K, K_e)
+            out.append((K_e @ solve_shifted(K, yc, lams) + ymean).cpu().numpy())
+        return out
+    for (train, test), lams, (yc, ymean) in zip(splits, lambdas, targets):
+        # primal form: w = (Z'Z + lam I)^-1 Z'y
+        C, Ztr, Zte = _primal(Xt, torch.as_tensor(train, device=Xt.device),
+                              torch.as_tensor(test, device=Xt.device),
+                              standardize=standardize, fit_intercept=fit_intercept)
+        out.append((Zte @ solve_shifted(C, Ztr.T @ yc, lams) + ymean).cpu().numpy())
     return out

@@ -5,6 +5,9 @@ A sweep of ``k`` folds x ``m`` settings does not need ``k * m`` independent fits
 - L2 / unpenalised :class:`~neurodecode.decoders.LinearDecoder`: the closed form. One
   Gram matrix (or one per fold, when responses are standardised per fold) serves every
   L2 strength (:func:`~neurodecode.evaluate._ridge_cv.cv_ridge_predictions`).
+- L2-penalised :class:`~neurodecode.decoders.LogisticDecoder` with more neurons than
+  training trials: every strength of a fold solved at once in kernel form by a batched,
+  preconditioned L-BFGS (:mod:`neurodecode.evaluate._logistic_cv`).
 - ReLU networks (``MLPDecoder``, ``MLPClassifierDecoder``) over ``l1``, ``l2`` and
   ``dropout``: all models of a fold trained as one stacked model
   (:mod:`neurodecode.evaluate._batched_mlp`), each exactly as its own ``fit`` would.
@@ -24,6 +27,7 @@ from sklearn.base import clone
 
 from ..data import Recording
 from ._batched_mlp import fit_mlp_batched, supports_batched_mlp
+from ._logistic_cv import cv_logistic_logits
 from ._ridge_cv import cv_ridge_predictions
 from .cross_validate import CVResult, _adapt_decoder
 from .metrics import get_scorer
@@ -35,6 +39,24 @@ def _linear_family(decoder: Any) -> bool:
     from ..decoders import LinearDecoder
 
     return type(decoder) is LinearDecoder
+
+
+def supports_batched_logistic(decoder: Any, settings: list[dict[str, Any]],
+                              recording: Recording,
+                              splits: list[tuple[np.ndarray, np.ndarray]]) -> bool:
+    """Whether a sweep of a ``LogisticDecoder`` can be solved in kernel form: only ``l2``
+    varies, every strength > 0, no L1, full-batch L-BFGS without early stopping, a
+    categorical stimulus, and more neurons than trials in every training fold."""
+    from ..decoders import LogisticDecoder
+
+    if type(decoder) is not LogisticDecoder or recording.kind != "categorical":
+        return False
+    if any(set(s) - {"l2"} for s in settings) or not all(s["l2"] > 0 for s in settings):
+        return False
+    params = decoder.get_params()
+    return (params["l1"] == 0 and params["solver"] in ("auto", "lbfgs")
+            and params["batch_size"] is None and not params["early_stopping"]
+            and max(len(tr) for tr, _ in splits) < recording.n_neurons)
 
 
 def supports_batched(decoder: Any, settings: list[dict[str, Any]], recording: Recording
@@ -127,6 +149,25 @@ def _ridge_predictions(decoder: Any, settings: list[dict[str, Any]], recording: 
     return out
 
 
+def _logistic_predictions(decoder: Any, settings: list[dict[str, Any]],
+                          recording: Recording, splits: list[tuple[np.ndarray, np.ndarray]]
+                          ) -> list[list[np.ndarray]]:
+    from ..decoders._base import resolve_device
+
+    params = decoder.get_params()
+    logits, _ = cv_logistic_logits(
+        recording.responses, recording.stimulus_codes(), len(recording.classes), splits,
+        [s["l2"] for s in settings], standardize=params["standardize"],
+        fit_intercept=params["fit_intercept"], tol=params["tol"],
+        max_iter=params["max_epochs"], device=resolve_device(params["device"]))
+    out = []
+    for fold in logits:
+        codes = [(lg[:, 0] > 0).astype(int) if lg.shape[1] == 1 else lg.argmax(axis=1)
+                 for lg in fold]
+        out.append([recording.classes[c] for c in codes])
+    return out
+
+
 def batched_sweep(decoder: Any, settings: list[dict[str, Any]], names: list[str],
                   recording: Recording, splits: list[tuple[np.ndarray, np.ndarray]],
                   scoring: list[str], *, return_models: bool = False,
@@ -146,7 +187,7 @@ def batched_sweep(decoder: Any, settings: list[dict[str, Any]], names: list[str]
     scoring : list of str
         Metric names, the first primary.
     return_models : bool, default=False
-        Keep the fitted networks (the closed form keeps none).
+        Keep the fitted networks (the closed-form and kernel paths keep none).
     max_memory : int, optional
         Byte budget of one batch of stacked networks (default: half the free memory of
         the device); larger sweeps are trained in chunks.
@@ -160,6 +201,10 @@ def batched_sweep(decoder: Any, settings: list[dict[str, Any]], names: list[str]
     t0 = time.perf_counter()
     if supports_batched(decoder, settings, recording):
         preds = _ridge_predictions(decoder, settings, recording, splits)
+        return _as_results(decoder, settings, names, recording, splits, scoring, preds,
+                           time.perf_counter() - t0)
+    if supports_batched_logistic(decoder, settings, recording, splits):
+        preds = _logistic_predictions(decoder, settings, recording, splits)
         return _as_results(decoder, settings, names, recording, splits, scoring, preds,
                            time.perf_counter() - t0)
     if not supports_batched_mlp(decoder, settings):

@@ -321,7 +321,9 @@ def sweep(decoder: Any, grid: dict[str, list[Any]], recording: Recording, cv: in
         if batched is True:
             raise ValueError(
                 f"batched=True but this sweep of {type(decoder).__name__} cannot be trained "
-                "as one batch (supported: LinearDecoder in closed form sweeping l2, MLPDecoder and "
+                "as one batch (supported: LinearDecoder in closed form sweeping l2, "
+                "LogisticDecoder with L-BFGS sweeping l2 > 0 with more neurons than training "
+                "trials, MLPDecoder and "
                 "MLPClassifierDecoder sweeping l1/l2/dropout with adam or sgd, with no "
                 "preprocessing or permutations). Use batched='auto' or False."
             )
