@@ -28,7 +28,8 @@ def test_quick_run_writes_a_table_where_both_sides_agree(run_module, tmp_path):
     out = tmp_path / "RESULTS.md"
     rows = run_module.main(["--quick", "--out", str(out)])
     names = {r.name for r in rows}
-    assert {"ridge_sweep", "logistic_sweep", "mlp_sweep", "perceptron", "nwb_load"} <= names
+    assert {"ridge_sweep", "logistic_sweep", "logistic_l1", "mlp_sweep", "perceptron",
+            "nwb_load"} <= names
     for r in rows:
         assert r.nd_seconds > 0 and r.peer_seconds > 0
         assert r.agree, f"{r.name}: {r.nd_accuracy} vs {r.peer_accuracy} (+- {r.tolerance})"

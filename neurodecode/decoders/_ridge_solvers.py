@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-__all__ = ["gram", "solve_shifted"]
+__all__ = ["gram", "matmul", "solve_shifted", "spectral_norm_squared"]
 
 # Below this size one float64 Cholesky per shift is already cheap: solve directly.
 _DIRECT_SIZE = 800
@@ -59,6 +59,52 @@ def gram(X: torch.Tensor, *, transpose: bool = False) -> torch.Tensor:
     # numpy computes ``A @ A.T`` with a symmetric rank-k update when both operands are
     # one buffer; the result is filled symmetric.
     return torch.from_numpy(A @ A.T)
+
+
+def matmul(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
+    """``A @ B``; on the CPU by numpy's BLAS (OpenBLAS), about 1.5x faster than torch's
+    for large float32 products on this project's AMD machines.
+
+    Examples
+    --------
+    >>> matmul(torch.eye(2), torch.tensor([[1.0], [2.0]])).tolist()
+    [[1.0], [2.0]]
+    """
+    if A.device.type != "cpu" or A.requires_grad or B.requires_grad:
+        return A @ B
+    return torch.from_numpy(A.detach().numpy() @ B.detach().numpy())
+
+
+def spectral_norm_squared(X: torch.Tensor, *, append_ones: bool = False) -> torch.Tensor:
+    """``s_max(X)^2`` (of ``[X, 1]`` with ``append_ones``): the largest eigenvalue of the
+    smaller Gram matrix, in float64.
+
+    A Stringer-sized recording's Gram matrix and its top eigenvalue (Lanczos, scipy's
+    ``eigsh``) take seconds where an SVD of the responses takes minutes.
+
+    Examples
+    --------
+    >>> float(spectral_norm_squared(torch.tensor([[3.0, 0.0], [0.0, 4.0]])))
+    16.0
+    """
+    f64 = torch.float64
+    n, p = X.shape
+    if n <= p:
+        G = gram(X).to(f64)
+        if append_ones:  # [X, 1][X, 1]' = X X' + 1 1'
+            G += 1.0
+    else:
+        G = gram(X, transpose=True).to(f64)
+        if append_ones:
+            s = X.to(f64).sum(dim=0)
+            G = torch.cat([torch.cat([G, s[:, None]], dim=1),
+                           torch.cat([s, s.new_tensor([float(n)])])[None]], dim=0)
+    if G.shape[0] <= _DIRECT_SIZE or G.device.type != "cpu":
+        return torch.linalg.eigvalsh(G)[-1]
+    from scipy.sparse.linalg import eigsh
+
+    top = eigsh(G.numpy(), k=1, which="LA", tol=1e-12, return_eigenvectors=False)
+    return torch.tensor(float(top[0]), dtype=f64)
 
 
 def _factor(K: torch.Tensor, lam: float, dtype: torch.dtype) -> torch.Tensor:

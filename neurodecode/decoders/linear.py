@@ -11,7 +11,7 @@ from torch import nn
 
 from .._validation import check_choice
 from ._base import RegressorDecoder, resolve_device
-from ._ridge_solvers import gram, solve_shifted
+from ._ridge_solvers import gram, solve_shifted, spectral_norm_squared
 from ._training import TorchDecoder
 
 __all__ = ["LinearDecoder", "ridge_closed_form", "ridge_path"]
@@ -323,9 +323,8 @@ class LinearDecoder(RegressorDecoder, TorchDecoder):
 
     def _lipschitz(self, X: torch.Tensor) -> torch.Tensor:
         """``s_max([X, 1])^2 / n + l2``: the curvature bound of the smooth objective."""
-        Xa = torch.cat([X, X.new_ones(X.shape[0], 1)], dim=1) if self.fit_intercept else X
-        s_max = torch.linalg.matrix_norm(Xa, ord=2)
-        return (s_max * s_max / X.shape[0] + self.l2) * (1 + 1e-4)
+        s_max2 = spectral_norm_squared(X, append_ones=self.fit_intercept).to(X.dtype)
+        return (s_max2 / X.shape[0] + self.l2) * (1 + 1e-4)
 
     def _n_module_outputs(self) -> int:
         return self._n_targets()

@@ -12,6 +12,7 @@ from torch import nn
 
 from .._validation import check_choice
 from ._base import ClassifierDecoder
+from ._ridge_solvers import spectral_norm_squared
 from ._training import TorchDecoder
 
 __all__ = ["LogisticDecoder"]
@@ -187,10 +188,9 @@ class LogisticDecoder(ClassifierDecoder, TorchDecoder):
 
     def _lipschitz(self, X: torch.Tensor) -> torch.Tensor:
         """``c * s_max([X, 1])^2 / n + l2`` with ``c = 1/4`` (sigmoid) or ``1/2`` (softmax)."""
-        Xa = torch.cat([X, X.new_ones(X.shape[0], 1)], dim=1) if self.fit_intercept else X
-        s_max = torch.linalg.matrix_norm(Xa, ord=2)
+        s_max2 = spectral_norm_squared(X, append_ones=self.fit_intercept).to(X.dtype)
         curvature = 0.25 if self._n_module_outputs() == 1 else 0.5
-        return (curvature * s_max * s_max / X.shape[0] + self.l2) * (1 + 1e-4)
+        return (curvature * s_max2 / X.shape[0] + self.l2) * (1 + 1e-4)
 
     def _n_module_outputs(self) -> int:
         return 1 if len(self.classes_) == 2 else len(self.classes_)

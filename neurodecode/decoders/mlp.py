@@ -149,10 +149,14 @@ _PARAMS_DOC = """
 
 _TRAINING_DOC = """
     optimizer : {"adam", "sgd"}, default="adam"
-        Gradient method.
+        Gradient method. Sweeps of plain SGD without L1 over recordings with more
+        neurons than trials train the first layer in kernel form, several times faster
+        (:func:`neurodecode.evaluate.sweep`).
     lr : float, default=1e-3
-        Learning rate. With tens of thousands of standardised inputs (Stringer-sized
-        recordings) 1e-3 can make Adam's training loss climb; 1e-4 to 3e-5 is safer there.
+        Learning rate (SGD's default: 1e-2). With tens of thousands of standardised
+        inputs (Stringer-sized recordings) 1e-3 can make Adam's training loss climb
+        (1e-4 to 3e-5 is safer there), and SGD needs about 1e-3: its first-layer step
+        grows with the number of neurons.
     batch_size : int or None, default=128
         Mini-batch size; None trains on the full batch.
     max_epochs : int, default=200

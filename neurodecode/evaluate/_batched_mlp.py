@@ -10,6 +10,13 @@ element-wise, so a stacked optimizer is the same as one optimizer per model; a m
 that stops (no improvement for ``patience`` epochs) is frozen while the others go on.
 Mini-batch orders that coincide (the usual case: same seed) share one product;
 diverging ones are trained in groups.
+
+With plain SGD, no L1 penalty and more neurons than training samples, the first layer is
+trained in kernel form (:class:`_KernelLayer`): an SGD step changes the weights only by
+the mini-batch's training responses, so the weights stay ``W = c W_init + A' Z`` and a
+step updates a few rows of ``A`` and the product ``K A`` (``K = Z Z'``, computed once per
+fold) instead of a ``p``-wide product. The steps are those of SGD on ``W``, so the models
+are the same (up to float32 rounding); the weights are written out once at the end.
 """
 
 from __future__ import annotations
@@ -71,22 +78,27 @@ class _Stack:
         for p, s in zip(self.params(), state):
             p[m].copy_(s)
 
-    def penalty(self, l1: torch.Tensor, l2: torch.Tensor) -> torch.Tensor:
-        """Per-model ``l2/2 sum ||W||^2 + l1 sum |W|`` (weights only), shape (M,)."""
-        sq = sum((W * W).sum(dim=(1, 2)) for W in self.W)
+    def penalty(self, l1: torch.Tensor, l2: torch.Tensor, first: int = 0) -> torch.Tensor:
+        """Per-model ``l2/2 sum ||W||^2 + l1 sum |W|`` (weights of layers ``first`` on),
+        shape (M,)."""
+        sq = sum((W * W).sum(dim=(1, 2)) for W in self.W[first:])
         total = 0.5 * l2 * sq
         if bool((l1 > 0).any()):
-            total = total + l1 * sum(W.abs().sum(dim=(1, 2)) for W in self.W)
+            total = total + l1 * sum(W.abs().sum(dim=(1, 2)) for W in self.W[first:])
         return total
 
-    def forward(self, X: torch.Tensor, group: list[int], dropout: list[float],
-                generators: list[torch.Generator | None], training: bool) -> torch.Tensor:
-        """Outputs (batch, len(group), n_out) of the models in ``group`` on shared inputs."""
-        idx = torch.as_tensor(group, device=X.device)
-        W0 = self.W[0] if len(group) == self.W[0].shape[0] else self.W[0][idx]
+    def forward(self, X: torch.Tensor | None, group: list[int], dropout: list[float],
+                generators: list[torch.Generator | None], training: bool,
+                pre0: torch.Tensor | None = None) -> torch.Tensor:
+        """Outputs (batch, len(group), n_out) of the models in ``group`` on shared inputs
+        ``X``, or on the first layer's products ``pre0`` (batch, len(group), hidden)."""
+        idx = torch.as_tensor(group, device=self.b[0].device)
         b0 = self.b[0] if len(group) == self.b[0].shape[0] else self.b[0][idx]
-        g, out0, n_in = W0.shape
-        H = (X @ W0.reshape(g * out0, n_in).T).reshape(X.shape[0], g, out0) + b0
+        if pre0 is None:
+            W0 = self.W[0] if len(group) == self.W[0].shape[0] else self.W[0][idx]
+            g, out0, n_in = W0.shape
+            pre0 = (X @ W0.reshape(g * out0, n_in).T).reshape(X.shape[0], g, out0)
+        H = pre0 + b0
         for layer in range(1, len(self.W)):
             H = self._relu_dropout(H, group, dropout, generators, training)
             W = self.W[layer][idx]
@@ -112,6 +124,73 @@ class _Stack:
                               device=H.device, dtype=H.dtype)
             scale.append((keep >= p).to(H.dtype) / (1.0 - p))
         return H * torch.stack(scale, dim=1)
+
+
+class _KernelLayer:
+    """First layers ``W_m = s_m (W_init_m + A_m' Z)`` of M models trained by plain SGD.
+
+    ``Z`` (n, p) are the fold's training responses. SGD with an L2 penalty maps
+    ``W <- (1 - lr l2) W - lr Z_B' delta_B``: the decay scales ``s``, the gradient step
+    changes the batch's rows of ``A``. ``Q = K A`` (``K = Z Z'``) is kept up to date, so a
+    batch's first-layer products are ``s (P_B + Q_B)`` with ``P = Z W_init'``: no product
+    with the p-dimensional responses during training. ``||W||^2`` is updated from the
+    batch's products and ``K``'s batch block, for the penalty's value.
+    """
+
+    def __init__(self, W_init: torch.Tensor, Z: torch.Tensor) -> None:
+        from ..decoders._ridge_solvers import gram
+
+        M, h, _ = W_init.shape
+        self.W_init, self.Z = W_init, Z
+        self.K = gram(Z)
+        # models seeded alike share their initial weights: one product serves them
+        self.P = torch.empty((Z.shape[0], M, h), dtype=Z.dtype, device=Z.device)
+        done: list[int] = []
+        for m in range(M):
+            same = next((k for k in done if torch.equal(W_init[k], W_init[m])), None)
+            self.P[:, m] = self.P[:, same] if same is not None else Z @ W_init[m].T
+            done.append(m)
+        self.A = torch.zeros_like(self.P)  # A_m' stored as (n, h)
+        self.Q = torch.zeros_like(self.P)
+        self.s = torch.ones(M, dtype=torch.float64, device=Z.device)
+        self.sq = (W_init.to(torch.float64) ** 2).sum(dim=(1, 2))  # ||W_m||^2
+
+    def products(self, rows: torch.Tensor, group: list[int]) -> torch.Tensor:
+        """First-layer products ``Z_B W'`` (batch, len(group), h), before the bias."""
+        g = torch.as_tensor(group, device=rows.device)
+        s = self.s[g].to(self.P.dtype)[:, None]
+        return s * (self.P[rows][:, g] + self.Q[rows][:, g])
+
+    @torch.no_grad()
+    def step(self, rows: torch.Tensor, group: list[int], pre: torch.Tensor,
+             delta: torch.Tensor, lr: float, l2: torch.Tensor) -> None:
+        """One SGD step of the models in ``group``: ``pre`` (batch, g, h) are the batch's
+        first-layer products and ``delta`` the objective's gradient with respect to them."""
+        g = torch.as_tensor(group, device=rows.device)
+        decay = 1.0 - lr * l2[g].to(torch.float64)
+        K_bb = self.K[rows][:, rows]
+        # ||decay W - lr Z_B' delta||^2 from the products: <W, Z_B' delta> = <pre, delta>
+        cross = (pre * delta).sum(dim=(0, 2)).to(torch.float64)
+        quad = torch.einsum("ij,igh,jgh->g", K_bb, delta, delta).to(torch.float64)
+        self.sq[g] = decay * decay * self.sq[g] - 2 * decay * lr * cross + lr * lr * quad
+        self.s[g] *= decay
+        step = delta * (lr / self.s[g]).to(delta.dtype)[None, :, None]  # in units of s
+        b, n = len(rows), self.A.shape[0]
+        if len(group) == self.A.shape[1]:  # the usual case: every model in one group
+            self.A[rows] -= step
+            self.Q.view(n, -1).addmm_(self.K[rows].T, step.reshape(b, -1), alpha=-1.0)
+            return
+        for k, m in enumerate(group):
+            self.A[rows, m] -= step[:, k]
+            self.Q[:, m].addmm_(self.K[rows].T, step[:, k], alpha=-1.0)
+
+    def weights(self) -> torch.Tensor:
+        """The models' first-layer weights (M, h, p)."""
+        from ..decoders._ridge_solvers import matmul
+
+        M, h = self.s.shape[0], self.A.shape[2]
+        AZ = matmul(self.A.reshape(self.A.shape[0], M * h).T, self.Z).reshape(M, h, -1)
+        return self.s.to(self.Z.dtype)[:, None, None] * (self.W_init + AZ)
 
 
 def _group_batches(batches: list[list[torch.Tensor | None]]) -> list[list[int]]:
@@ -152,7 +231,12 @@ def _train_fold(decs: list[Any], Xt: torch.Tensor, Tt: torch.Tensor,
     stack = _Stack(modules)
     name = lead._optimizer_name()
     lr = lead.lr if lead.lr is not None else {"adam": 1e-3, "sgd": 1e-2}[name]
-    opt = (torch.optim.Adam if name == "adam" else torch.optim.SGD)(stack.params(), lr=lr)
+    kernel = None
+    if (name == "sgd" and val_idx is None and all(float(d.l1) == 0 for d in decs)
+            and len(train_idx) < Xt.shape[1]):
+        kernel = _KernelLayer(stack.W[0].detach(), Xtr)
+    params = [p for p in stack.params() if kernel is None or p is not stack.W[0]]
+    opt = (torch.optim.Adam if name == "adam" else torch.optim.SGD)(params, lr=lr)
     l1 = Xt.new_tensor([float(d.l1) for d in decs])
     l2 = Xt.new_tensor([float(d.l2) for d in decs])
     dropout = [float(d.dropout) for d in decs]
@@ -172,17 +256,28 @@ def _train_fold(decs: list[Any], Xt: torch.Tensor, Tt: torch.Tensor,
         for step in range(len(batches[active[0]])):
             opt.zero_grad()
             total = Xt.new_zeros(())
+            pending = []
             for g in groups:
                 idx = batches[g[0]][step]
-                xb, tb = (Xtr, Ttr) if idx is None else (Xtr[idx], Ttr[idx])
-                out = stack.forward(xb, g, dropout, gens, training=True)
-                pen = stack.penalty(l1, l2)
+                if kernel is None:
+                    xb, tb = (Xtr, Ttr) if idx is None else (Xtr[idx], Ttr[idx])
+                    out = stack.forward(xb, g, dropout, gens, training=True)
+                    pen = stack.penalty(l1, l2)
+                else:
+                    rows = torch.arange(len(train_idx), device=device) if idx is None else idx
+                    tb = Ttr[rows]
+                    pre0 = kernel.products(rows, g).requires_grad_()
+                    out = stack.forward(None, g, dropout, gens, training=True, pre0=pre0)
+                    pen = stack.penalty(l1, l2, first=1) + 0.5 * l2 * kernel.sq.to(l2.dtype)
+                    pending.append((rows, g, pre0))
                 for k, m in enumerate(g):
                     obj = decs[m]._loss(out[:, k], tb) + pen[m]
                     total = total + obj
-                    epoch_loss[m] += obj.detach() * xb.shape[0]
+                    epoch_loss[m] += obj.detach() * tb.shape[0]
             total.backward()
             opt.step()
+            for rows, g, pre0 in pending:
+                kernel.step(rows, g, pre0.detach(), pre0.grad, lr, l2)
             for m, state in frozen.items():
                 stack.restore(m, state)
         epoch_loss = epoch_loss / len(train_idx)
@@ -210,6 +305,9 @@ def _train_fold(decs: list[Any], Xt: torch.Tensor, Tt: torch.Tensor,
         bar.update(1)
         if not active:
             break
+    if kernel is not None:
+        with torch.no_grad():
+            stack.W[0].copy_(kernel.weights())
     for m, (d, module) in enumerate(zip(decs, modules)):
         if best_state[m] is not None:
             stack.restore(m, best_state[m])

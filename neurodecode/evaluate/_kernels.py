@@ -61,8 +61,8 @@ def fold_kernels(Xt: torch.Tensor, splits: Sequence[tuple[np.ndarray, np.ndarray
     for train, test in splits:
         tr = torch.as_tensor(train, device=Xt.device)
         te = torch.as_tensor(test, device=Xt.device)
-        if G is not None:
-            yield G[tr][:, tr].to(f64), G[te][:, tr].to(f64)
+        if G is not None:  # one gather per block
+            yield G[tr[:, None], tr].to(f64), G[te[:, None], tr].to(f64)
             continue
         Ztr, Zte = Xt[tr], Xt[te]
         sd = Ztr.to(f64).std(dim=0, correction=0).to(Ztr.dtype)
@@ -81,7 +81,11 @@ def center_kernels(K_tt: torch.Tensor, K_et: torch.Tensor
     """
     r_t, r_e = K_tt.mean(dim=1), K_et.mean(dim=1)
     c = K_tt.mean()
-    K_tt = K_tt - r_t[:, None] - r_t[None, :] + c
-    K_et = K_et - r_e[:, None] - r_t[None, :] + c
+    K_tt = K_tt - r_t[:, None]  # the only copy; the rest in place
+    K_tt -= r_t[None, :]
+    K_tt += c
+    K_et = K_et - r_e[:, None]
+    K_et -= r_t[None, :]
+    K_et += c
     K_tt += K_tt.diagonal().mean() / K_tt.shape[0]
     return K_tt, K_et

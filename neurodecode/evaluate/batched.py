@@ -11,6 +11,8 @@ A sweep of ``k`` folds x ``m`` settings does not need ``k * m`` independent fits
 - ReLU networks (``MLPDecoder``, ``MLPClassifierDecoder``) over ``l1``, ``l2`` and
   ``dropout``: all models of a fold trained as one stacked model
   (:mod:`neurodecode.evaluate._batched_mlp`), each exactly as its own ``fit`` would.
+  With plain SGD, no L1 and more neurons than training trials, the first layer is
+  trained in kernel form (``W = c W_init + A' Z``), several times fewer FLOPs.
 
 Settings the batched path cannot represent exactly (L1, gradient solvers, other
 decoders) fall back to fitting each model in turn; :func:`batched_sweep` returns None

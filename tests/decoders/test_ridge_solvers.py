@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from neurodecode.decoders import _ridge_solvers
-from neurodecode.decoders._ridge_solvers import gram, solve_shifted
+from neurodecode.decoders._ridge_solvers import gram, solve_shifted, spectral_norm_squared
 
 F64 = torch.float64
 
@@ -110,3 +110,21 @@ def test_bad_method_and_indefinite_matrix_are_named():
         solve_shifted(K, B, [1.0], method="lu")
     with pytest.raises(np.linalg.LinAlgError, match="not positive definite"):
         solve_shifted(K, B, [1.0])
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 30), p=st.integers(1, 30), append_ones=st.booleans())
+def test_spectral_norm_squared_equals_the_largest_singular_value(n, p, append_ones):
+    X = torch.randn(n, p, dtype=F64, generator=torch.Generator().manual_seed(n * 31 + p))
+    Xa = torch.cat([X, torch.ones(n, 1, dtype=F64)], dim=1) if append_ones else X
+    expected = torch.linalg.matrix_norm(Xa, ord=2) ** 2
+    torch.testing.assert_close(spectral_norm_squared(X, append_ones=append_ones), expected)
+
+
+def test_spectral_norm_squared_by_lanczos_for_large_gram_matrices():
+    # above 800 rows the top eigenvalue comes from scipy's eigsh, not a full eigvalsh
+    X = torch.randn(900, 1000, dtype=F64, generator=torch.Generator().manual_seed(0))
+    expected = torch.linalg.matrix_norm(torch.cat([X, torch.ones(900, 1, dtype=F64)], 1),
+                                        ord=2) ** 2
+    torch.testing.assert_close(spectral_norm_squared(X, append_ones=True), expected,
+                               rtol=1e-10, atol=0)

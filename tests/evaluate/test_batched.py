@@ -133,3 +133,37 @@ def test_memory_budget_chunks_models_without_changing_them():
     for name in whole.results:
         np.testing.assert_allclose(whole.results[name].y_pred, one_by_one.results[name].y_pred,
                                    rtol=1e-5)
+
+
+@pytest.mark.parametrize("batch_size", [None, 32])
+def test_kernel_first_layer_trains_the_same_sgd_models(batch_size, monkeypatch):
+    # more neurons than training trials and plain SGD: the first layer is trained in
+    # kernel form; the losses, weights and predictions are those of each model's own fit
+    from neurodecode.decoders import MLPDecoder
+    from neurodecode.evaluate import _batched_mlp
+
+    rec, _ = orientation_population(300, 90, random_state=3)
+    dec = MLPDecoder(hidden=(12,), max_epochs=5, optimizer="sgd", lr=0.05,
+                     batch_size=batch_size, device="cpu", random_state=0)
+    grid = {"l2": [0.0, 1e-1], "dropout": [0.0, 0.3]}
+    calls = []
+    original = _batched_mlp._KernelLayer.__init__
+
+    def spy(self, *args):
+        calls.append(1)
+        original(self, *args)
+
+    monkeypatch.setattr(_batched_mlp._KernelLayer, "__init__", spy)
+    fast = sweep(dec, grid, rec, cv=3, return_models=True)
+    assert len(calls) == 3  # one kernel layer per fold
+    slow = sweep(dec, grid, rec, cv=3, batched=False, return_models=True)
+    for name in fast.results:
+        for a, b in zip(fast.results[name].models, slow.results[name].models):
+            b = getattr(b, "estimator_", b)
+            np.testing.assert_allclose(a.history_["train_loss"], b.history_["train_loss"],
+                                       rtol=1e-4)
+            wa = a.module_[0].weight.detach().numpy()
+            wb = b.module_[0].weight.detach().numpy()
+            np.testing.assert_allclose(wa, wb, rtol=1e-3, atol=1e-5)
+        np.testing.assert_allclose(fast.results[name].y_pred, slow.results[name].y_pred,
+                                   atol=1e-2)
