@@ -11,7 +11,7 @@ from torch import nn
 
 from .._validation import check_choice
 from ._base import RegressorDecoder, resolve_device
-from ._ridge_solvers import gram, solve_shifted, spectral_norm_squared
+from ._linalg import gram, solve_shifted, spectral_norm_squared
 from ._training import TorchDecoder
 
 __all__ = ["LinearDecoder", "ridge_closed_form", "ridge_path"]

@@ -12,7 +12,7 @@ from torch import nn
 
 from .._validation import check_choice
 from ._base import ClassifierDecoder
-from ._ridge_solvers import spectral_norm_squared
+from ._linalg import spectral_norm_squared
 from ._training import TorchDecoder
 
 __all__ = ["LogisticDecoder"]

@@ -138,7 +138,7 @@ class _KernelLayer:
     """
 
     def __init__(self, W_init: torch.Tensor, Z: torch.Tensor) -> None:
-        from ..decoders._ridge_solvers import gram
+        from ..decoders._linalg import gram
 
         M, h, _ = W_init.shape
         self.W_init, self.Z = W_init, Z
@@ -186,7 +186,7 @@ class _KernelLayer:
 
     def weights(self) -> torch.Tensor:
         """The models' first-layer weights (M, h, p)."""
-        from ..decoders._ridge_solvers import matmul
+        from ..decoders._linalg import matmul
 
         M, h = self.s.shape[0], self.A.shape[2]
         AZ = matmul(self.A.reshape(self.A.shape[0], M * h).T, self.Z).reshape(M, h, -1)

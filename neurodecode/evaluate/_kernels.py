@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import torch
 
-from ..decoders._ridge_solvers import gram
+from ..decoders._linalg import gram
 
 __all__ = ["as_data_tensor", "center_kernels", "fold_kernels", "use_dual"]
 

@@ -5,7 +5,7 @@ Each fold's model is the ridge solution on that fold's training samples, with ce
 training samples the problem is solved in its dual (kernel) form, whose n x n Gram
 matrix is a sub-block of one Gram matrix of all samples when no per-fold scaling is
 needed: the fold's centring is applied exactly by rank-one corrections. The strengths of
-a fold share one factorisation (:func:`~neurodecode.decoders._ridge_solvers.solve_shifted`).
+a fold share one factorisation (:func:`~neurodecode.decoders._linalg.solve_shifted`).
 
 Objective per fold (``n`` training samples, ``Z`` the centred/scaled training responses):
 
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from ..decoders._ridge_solvers import gram, solve_shifted
+from ..decoders._linalg import gram, solve_shifted
 from ._kernels import as_data_tensor, center_kernels, fold_kernels, use_dual
 
 __all__ = ["cv_ridge_predictions"]

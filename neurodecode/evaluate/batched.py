@@ -34,7 +34,7 @@ from ._ridge_cv import cv_ridge_predictions
 from .cross_validate import CVResult, _adapt_decoder
 from .metrics import get_scorer
 
-__all__ = ["batched_sweep", "supports_batched"]
+__all__ = ["batched_sweep", "supports_batched_logistic", "supports_batched_ridge"]
 
 
 def _linear_family(decoder: Any) -> bool:
@@ -61,9 +61,9 @@ def supports_batched_logistic(decoder: Any, settings: list[dict[str, Any]],
             and max(len(tr) for tr, _ in splits) < recording.n_neurons)
 
 
-def supports_batched(decoder: Any, settings: list[dict[str, Any]], recording: Recording
+def supports_batched_ridge(decoder: Any, settings: list[dict[str, Any]], recording: Recording
                      ) -> bool:
-    """Whether a sweep of ``decoder`` over ``settings`` can be trained as one batch.
+    """Whether a sweep of ``decoder`` over ``settings`` is a closed-form ridge path.
 
     Parameters
     ----------
@@ -201,7 +201,7 @@ def batched_sweep(decoder: Any, settings: list[dict[str, Any]], names: list[str]
         None when the sweep cannot be batched (the caller then fits sequentially).
     """
     t0 = time.perf_counter()
-    if supports_batched(decoder, settings, recording):
+    if supports_batched_ridge(decoder, settings, recording):
         preds = _ridge_predictions(decoder, settings, recording, splits)
         return _as_results(decoder, settings, names, recording, splits, scoring, preds,
                            time.perf_counter() - t0)

@@ -1,11 +1,12 @@
-"""Linear algebra shared by every closed-form ridge fit: Gram products and shifted solves.
-
-Two jobs, both exact:
+"""Linear algebra shared by the closed-form fits and the batched sweeps.
 
 - :func:`gram` computes ``X X'`` (or ``X'X``). On the CPU it hands the product to
   numpy, whose BLAS sees a matrix times its own transpose and computes one triangle
   (``syrk``): half the FLOPs of a general product, about 3x faster than ``torch.matmul``
-  for a Stringer-sized recording on this project's 2-core machines.
+  for a Stringer-sized recording on this project's 2-core machines (:func:`matmul`
+  does the same for general products).
+- :func:`spectral_norm_squared`: the largest eigenvalue of the smaller Gram matrix, the
+  Lipschitz constant of the FISTA solvers, without an SVD of the responses.
 - :func:`solve_shifted` solves ``(K + lam I) x = b`` for many ``lam`` at once. A ridge
   sweep asks for the same symmetric matrix shifted by each penalty strength. Each
   strength could get its own Cholesky factorisation; instead, one factorisation at one
@@ -121,8 +122,8 @@ def _factor(K: torch.Tensor, lam: float, dtype: torch.dtype) -> torch.Tensor:
         "matrix with a zero or negative eigenvalue.")
 
 
-def _pcg(K: torch.Tensor, lams: torch.Tensor, B: torch.Tensor, L: torch.Tensor,
-         X: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def _pcg(K: torch.Tensor, lams: torch.Tensor, B: torch.Tensor, L: torch.Tensor
+         ) -> tuple[torch.Tensor, torch.Tensor]:
     """Preconditioned conjugate gradients for ``(K + lams[j] I) x_j = B`` for every j.
 
     ``L`` is the Cholesky factor of ``K + lam_f I`` (any precision), the preconditioner.
@@ -140,7 +141,7 @@ def _pcg(K: torch.Tensor, lams: torch.Tensor, B: torch.Tensor, L: torch.Tensor,
     def precondition(R: torch.Tensor) -> torch.Tensor:
         return torch.cholesky_solve(R.to(L.dtype), L).to(R.dtype)
 
-    Xs = torch.zeros_like(Bs) if X is None else X.permute(1, 0, 2).reshape(m, -1).clone()
+    Xs = torch.zeros_like(Bs)
     R = Bs - apply(Xs)
     target = _RTOL * Bs.norm(dim=0)
     done = R.norm(dim=0) <= target

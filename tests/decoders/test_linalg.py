@@ -8,8 +8,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from neurodecode.decoders import _ridge_solvers
-from neurodecode.decoders._ridge_solvers import gram, solve_shifted, spectral_norm_squared
+from neurodecode.decoders import _linalg
+from neurodecode.decoders._linalg import gram, solve_shifted, spectral_norm_squared
 
 F64 = torch.float64
 
@@ -39,13 +39,13 @@ def _reference(K, B, lams):
 
 def _count_factorisations(monkeypatch):
     calls = []
-    original = _ridge_solvers._factor
+    original = _linalg._factor
 
     def counting(K, lam, dtype):
         calls.append((lam, dtype))
         return original(K, lam, dtype)
 
-    monkeypatch.setattr(_ridge_solvers, "_factor", counting)
+    monkeypatch.setattr(_linalg, "_factor", counting)
     return calls
 
 
