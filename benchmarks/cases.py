@@ -248,7 +248,7 @@ def mlp_sweep(quick: bool, measure: Any, Row: Any) -> Any:
         peer_peak_mb=pt_mb, flops=flops, target=4.0,
         note=("both train by mini-batch SGD (lr 0.001, batch 128), the L2 penalty in the "
               "loss, dropout after the hidden layer. neurodecode trains the 4 models of a "
-              "fold together with the first layer in kernel form (W = c W0 + A'Z: one Gram "
+              "fold together with the first layer in kernel form (W = s (W0 + A'Z): one Gram "
               "matrix per fold, then each step updates the batch's rows of A and K A), "
               "exact for SGD; Adam's element-wise scaling leaves the span of the responses, "
               "so Adam sweeps use the stacked direct form (same FLOPs as the loop). The "
