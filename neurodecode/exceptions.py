@@ -7,6 +7,7 @@ values, ``TypeError`` for bad types), so ``except ValueError`` keeps working.
 from __future__ import annotations
 
 __all__ = [
+    "ConvergenceWarning",
     "DataFormatError",
     "NeurodecodeWarning",
     "NotFittedError",
@@ -30,3 +31,12 @@ class NeurodecodeWarning(UserWarning):
 class DataWarning(NeurodecodeWarning):
     """Data are usable but something about them deserves attention
     (dropped samples, neurons that never fire, gaps in time)."""
+
+
+class ConvergenceWarning(NeurodecodeWarning):
+    """An iterative solver stopped at its iteration cap (``max_epochs``) before its
+    stopping rule was met: the objective was still improving by more than ``tol``.
+
+    The fit is usable but not at the optimum; raise ``max_epochs``, loosen ``tol`` or
+    strengthen the penalty.
+    """
