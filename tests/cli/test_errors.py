@@ -110,8 +110,10 @@ def test_cuda_without_cuda(cli, orientation_nwb, tmp_path):
 
 def test_bayes_not_available(cli, orientation_nwb, tmp_path, monkeypatch):
     """Without neurodecode.encoding, --decoder bayes says so instead of crashing."""
-    monkeypatch.setitem(sys.modules, "neurodecode.encoding", None)
+    # attribute first: neurodecode loads its subpackages lazily, so looking up the
+    # attribute imports neurodecode.encoding, which must still be importable then
     monkeypatch.delattr(neurodecode, "encoding", raising=False)
+    monkeypatch.setitem(sys.modules, "neurodecode.encoding", None)
     run = cli("decode", orientation_nwb, "--stimulus", "stimulus", "--decoder", "bayes",
               "--out", tmp_path)
     assert_one_line_error(run, "Bayesian decoder", "not available in this version")
