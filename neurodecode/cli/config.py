@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._validation import format_available
-
 __all__ = [
     "COMMANDS",
     "DECODERS",
@@ -150,6 +148,13 @@ def options_for(command: str) -> dict[str, Option]:
 
 
 # ---------------------------------------------------------------------------- values
+def _available(names: Any) -> str:
+    # _validation imports torch: load it only for an error message, not for --help
+    from .._validation import format_available
+
+    return format_available(names)
+
+
 def _number(opt: Option, value: Any, where: str, integer: bool) -> float | int:
     what = "an integer" if integer else "a number"
     if isinstance(value, bool):
@@ -198,11 +203,11 @@ def _names(value: Any, where: str) -> list[str]:
     names = [v.strip() for v in items if v.strip()]
     if not names:
         raise UserError(f"{where} must name at least one decoder. Available: "
-                        f"{format_available(DECODERS)}.")
+                        f"{_available(DECODERS)}.")
     unknown = [n for n in names if n not in DECODERS]
     if unknown:
         raise UserError(f"Unknown decoder {unknown[0]!r} in {where}. Available: "
-                        f"{format_available(DECODERS)}.")
+                        f"{_available(DECODERS)}.")
     if len(set(names)) != len(names):
         raise UserError(f"{where} names a decoder twice: {', '.join(names)}.")
     return names
@@ -223,7 +228,7 @@ def _text(opt: Option, value: Any, where: str) -> str:
     if opt.choices and value not in opt.choices:
         what = "decoder" if opt.name == "decoder" else "value"
         raise UserError(f"Unknown {what} {value!r} for {where}. Available: "
-                        f"{format_available(opt.choices)}.")
+                        f"{_available(opt.choices)}.")
     return value
 
 
@@ -339,7 +344,7 @@ def _unknown_key(key: str, command: str, path: Path, valid: dict[str, Option]) -
                 f"'neurodecode {command}' (it is an option of {', '.join(owners)}); move it "
                 f"under a [{owners[0]}] table or remove it.")
     return (f"Unknown option '{key}' in config file '{path}'. Options of "
-            f"'neurodecode {command}': {format_available(valid)}.")
+            f"'neurodecode {command}': {_available(valid)}.")
 
 
 def _toml_value(value: Any) -> str:
