@@ -21,6 +21,10 @@ from neurodecode.decoders import (
     PerceptronDecoder,
 )
 
+# scikit-learn's checks fit on tiny random data with small iteration caps
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::neurodecode.exceptions.ConvergenceWarning")
+
 
 @pytest.fixture(autouse=True)
 def single_thread():

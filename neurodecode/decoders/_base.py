@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import numbers
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from scipy.sparse import issparse
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.metrics import r2_score
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -27,9 +28,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._typing import ArrayLike
 from .._validation import check_number, check_same_length, format_indices
 from ..data import Recording
+from ._core import decode_angles, encode_angles, standardization
 
 __all__ = [
     "BaseDecoder",
+    "FoldData",
+    "FoldPredictions",
     "ClassifierDecoder",
     "RegressorDecoder",
     "circular_score",
@@ -153,17 +157,8 @@ def make_generator(random_state: Any, device: torch.device,
 
 
 # --------------------------------------------------------------------------- circular targets
-def angles_to_targets(y: np.ndarray, period: float) -> np.ndarray:
-    """``(cos, sin)`` of ``2 pi y / period``, shape (n_samples, 2)."""
-    ang = np.asarray(y, dtype=np.float64) * (2 * np.pi / period)
-    return np.stack([np.cos(ang), np.sin(ang)], axis=1)
-
-
-def targets_to_angles(out: np.ndarray, period: float) -> np.ndarray:
-    """Angles in ``[0, period)`` from ``(cos, sin)`` pairs (read back with ``atan2``)."""
-    out = np.asarray(out, dtype=np.float64)
-    ang = np.mod(np.arctan2(out[:, 1], out[:, 0]), 2 * np.pi) * (period / (2 * np.pi))
-    return np.where(ang >= period, 0.0, ang)
+angles_to_targets = encode_angles  # the one definition lives in ._core
+targets_to_angles = decode_angles
 
 
 def circular_score(y_true: ArrayLike, y_pred: ArrayLike, period: float,
@@ -195,6 +190,47 @@ def circular_score(y_true: ArrayLike, y_pred: ArrayLike, period: float,
     diff = np.asarray(y_pred, dtype=np.float64) - np.asarray(y_true, dtype=np.float64)
     weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     return float(np.average(np.cos(2 * np.pi * diff / period), weights=weights))
+
+
+# --------------------------------------------------------------------------- fast CV results
+@dataclass
+class FoldData:
+    """One cross-validation fold as a family's fast path receives it.
+
+    Attributes
+    ----------
+    train, test : ndarray of int
+        Sample indices.
+    decoder : BaseDecoder
+        A clone of the first setting that has validated the fold's training samples
+        exactly as ``fit`` would (it holds ``n_features_in_``, ``period_`` or
+        ``classes_``).
+    y : ndarray
+        What the model fits on the training samples: float targets of shape
+        (n_train, n_outputs) for regressors, class codes for classifiers.
+    """
+
+    train: np.ndarray
+    test: np.ndarray
+    decoder: Any
+    y: np.ndarray
+
+
+@dataclass
+class FoldPredictions:
+    """Held-out predictions of every (fold, setting) from a family's fast path.
+
+    Attributes
+    ----------
+    predictions : list of list of ndarray
+        ``predictions[fold][setting]``: what ``predict`` of that setting's model, fitted
+        on the fold's training samples, returns for the fold's test samples.
+    models : list of list, optional
+        The fitted models (``models[fold][setting]``) where the path builds them.
+    """
+
+    predictions: list[list[np.ndarray]]
+    models: list[list[Any]] | None = None
 
 
 # --------------------------------------------------------------------------- base class
@@ -252,11 +288,12 @@ class BaseDecoder(BaseEstimator, ABC):
 
     def _check_params(self) -> None:
         """Validate hyperparameters at the start of ``fit`` (``__init__`` only stores them)."""
+        params = self.get_params(deep=False)
         for name in ("l1", "l2"):
-            if name in self.get_params(deep=False):
-                check_number(getattr(self, name), name, self._owner, low=0)
+            if name in params:
+                check_number(params[name], name, self._owner, low=0)
         for name in ("standardize", "fit_intercept", "progress", "early_stopping", "shuffle"):
-            value = self.get_params(deep=False).get(name, False)
+            value = params.get(name, False)
             if not isinstance(value, (bool, np.bool_)):
                 raise TypeError(
                     f"The {name!r} parameter of {self._owner} must be a bool. "
@@ -333,21 +370,22 @@ class BaseDecoder(BaseEstimator, ABC):
         """Whether standardisation subtracts the mean (not when the model has no intercept)."""
         return bool(getattr(self, "fit_intercept", True))
 
-    def _fit_standardizer(self, X: torch.Tensor) -> torch.Tensor:
+    def _fit_standardizer(self, X: Any) -> Any:
         """Store ``mean_`` and ``scale_`` of the training responses; return them standardised.
 
-        Constant neurons keep a scale of 1 (as in scikit-learn's ``StandardScaler``).
+        ``X`` is a NumPy array or a tensor (returned as the same kind). The statistics
+        and the zero-variance rule are :func:`~neurodecode.decoders._core.standardization`'s.
         Without an intercept only the scale is applied, so the model goes through the origin.
         """
         if not self.standardize:
             self.mean_, self.scale_ = None, None
             return X
-        mean = X.mean(dim=0) if self._center_inputs() else X.new_zeros(X.shape[1])
-        scale = X.std(dim=0, correction=0)
-        tiny = 10 * torch.finfo(X.dtype).eps * torch.clamp(mean.abs(), min=1.0)
-        scale = torch.where(scale > tiny, scale, torch.ones_like(scale))
-        self.mean_ = mean.detach().cpu().numpy().astype(np.float64)
-        self.scale_ = scale.detach().cpu().numpy().astype(np.float64)
+        mean, scale = standardization(X, center=self._center_inputs())
+        if isinstance(X, torch.Tensor):
+            self.mean_ = mean.detach().cpu().numpy().astype(np.float64)
+            self.scale_ = scale.detach().cpu().numpy().astype(np.float64)
+        else:
+            self.mean_, self.scale_ = mean.astype(np.float64), scale.astype(np.float64)
         return (X - mean) / scale
 
     def _standardize(self, X: torch.Tensor) -> torch.Tensor:
@@ -431,6 +469,76 @@ class BaseDecoder(BaseEstimator, ABC):
 
     def _module_dims(self) -> tuple[int, int] | None:
         """``(n_inputs, n_outputs)`` of ``module_`` (for rebuilding it on load)."""
+        return None
+
+    # ------------------------------------------------------------ fast cross-validation
+    #: Parameters a fast path may vary across settings (all others are shared).
+    _fast_cv_params: ClassVar[tuple[str, ...]] = ()
+
+    def cross_val_predictions(self, X: Any, y: Any, splits: list[tuple[np.ndarray, np.ndarray]],
+                              settings: list[dict[str, Any]] | None = None, *,
+                              return_models: bool = False, max_memory: int | None = None,
+                              progress: bool = False) -> FoldPredictions | None:
+        """Held-out predictions of every (fold, setting) by this family's fast path.
+
+        What ``clone(self).set_params(**setting).fit(X[train], y[train]).predict(X[test])``
+        returns for every split and setting, computed at once where the family can (one
+        factorisation per fold for ridge, one batched solver per fold for logistic
+        regression, stacked networks for the MLPs). It runs the same parameter and input
+        validation as ``fit`` and ``predict``, in the same order, so it raises the same
+        errors; its numbers equal the sequential fits' within floating-point tolerance.
+        :func:`~neurodecode.evaluate.cross_validate`, ``sweep``, ``nested_cross_validate``,
+        ``scaling_curve`` and the permutation tests use it.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_neurons)
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            What ``fit`` would get (class codes or labels for classifiers).
+        splits : list of (train, test) index arrays
+        settings : list of dict, optional
+            Parameter values of each candidate (default: this decoder alone).
+        return_models : bool, default=False
+            Keep the fitted models where the path builds them.
+        max_memory : int, optional
+            Byte budget of one batch of stacked models.
+        progress : bool, default=False
+
+        Returns
+        -------
+        FoldPredictions or None
+            None when this family has no fast path for these settings (the caller
+            then fits each model in turn).
+        """
+        settings = [dict(s) for s in settings] if settings else [{}]
+        varying = set().union(*settings)
+        if not varying <= set(self._fast_cv_params) or not self._has_fast_cv():
+            return None
+        X, y, _ = self._unpack(X, y, check_kind=False)
+        X, y = np.asarray(X), np.asarray(y)
+        candidates = [clone(self).set_params(**s) for s in settings]
+        candidates[0]._check_params()
+        folds = []
+        for train, test in splits:  # the checks fit and predict make, fold by fold
+            lead = clone(candidates[0])
+            _, y_fit = lead._validate_fit(X[train], y[train])
+            validate_data(lead, X[test], dtype=_FLOAT_DTYPES, reset=False)
+            folds.append(FoldData(np.asarray(train), np.asarray(test), lead, y_fit))
+        for candidate in candidates[1:]:
+            candidate._check_params()
+        return self._fast_cv(candidates, folds, X, y, return_models=return_models,
+                             max_memory=max_memory, progress=progress)
+
+    def _has_fast_cv(self) -> bool:
+        """Whether this decoder's own settings (those shared by all candidates) allow a
+        fast path at all; the family's :meth:`_fast_cv` makes the final decision."""
+        return False
+
+    def _fast_cv(self, candidates: list[Any], folds: list[FoldData], X: np.ndarray,
+                 y: np.ndarray, *,
+                 return_models: bool, max_memory: int | None, progress: bool
+                 ) -> FoldPredictions | None:
+        """The family's fast path: predictions of every (fold, candidate), or None."""
         return None
 
 

@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -35,24 +36,28 @@ _RTOL = 1e-10
 _MAX_ITER = 25
 
 
-def gram(X: torch.Tensor, *, transpose: bool = False) -> torch.Tensor:
+def gram(X: Any, *, transpose: bool = False) -> Any:
     """``X X'`` (or ``X'X`` with ``transpose=True``) in ``X``'s dtype and on its device.
 
     Parameters
     ----------
-    X : Tensor of shape (n, p)
+    X : ndarray or Tensor of shape (n, p)
     transpose : bool, default=False
         Return the (p, p) matrix ``X'X`` instead of the (n, n) matrix ``X X'``.
 
     Returns
     -------
-    Tensor of shape (n, n) or (p, p)
+    ndarray or Tensor of shape (n, n) or (p, p)
+        The same kind as ``X``.
 
     Examples
     --------
     >>> gram(torch.tensor([[1.0, 2.0], [3.0, 4.0]])).tolist()
     [[5.0, 11.0], [11.0, 25.0]]
     """
+    if isinstance(X, np.ndarray):
+        A = X.T if transpose else X
+        return A @ A.T
     if X.device.type != "cpu" or X.requires_grad:
         return X.T @ X if transpose else X @ X.T
     A = X.detach().numpy()
@@ -167,8 +172,19 @@ def _pcg(K: torch.Tensor, lams: torch.Tensor, B: torch.Tensor, L: torch.Tensor
     return Xs.reshape(m, n_lam, k).permute(1, 0, 2), done.reshape(n_lam, k)
 
 
-def _solve_eigh(K: torch.Tensor, B: torch.Tensor, lams: Sequence[float]) -> torch.Tensor:
-    """All shifts from one eigendecomposition; ``lam = 0`` gives the pseudo-inverse."""
+def _solve_eigh(K: Any, B: Any, lams: Sequence[float]) -> Any:
+    """All shifts from one eigendecomposition; ``lam = 0`` gives the pseudo-inverse
+    (eigenvalues below ``m * eps * max |eigenvalue|`` count as zero)."""
+    if isinstance(K, np.ndarray):
+        s, U = np.linalg.eigh(K)
+        tol = np.abs(s).max() * K.shape[0] * np.finfo(K.dtype).eps
+        c = U.T @ B
+        out = []
+        for lam in lams:
+            d = s + lam
+            inv = np.where(np.abs(d) > tol, 1.0 / np.where(d == 0, 1.0, d), 0.0)
+            out.append(U @ (inv[:, None] * c))
+        return np.stack(out)
     s, U = torch.linalg.eigh(K)
     c = U.T @ B
     tol = s.abs().max() * K.shape[0] * torch.finfo(K.dtype).eps
@@ -180,20 +196,58 @@ def _solve_eigh(K: torch.Tensor, B: torch.Tensor, lams: Sequence[float]) -> torc
     return torch.stack(out)
 
 
-def solve_shifted(K: torch.Tensor, B: torch.Tensor, lams: Sequence[float], *,
-                  method: str = "auto", factor_dtype: torch.dtype | None = None
-                  ) -> torch.Tensor:
+def _cholesky_solve(K: Any, B: Any, lam: float) -> Any | None:
+    """``(K + lam I)^-1 B`` by one float64 Cholesky factorisation, or None when ``K + lam
+    I`` is not numerically positive definite (the caller then uses the eigenvalues).
+
+    A factor whose diagonal spans more than ``1 / (m eps)`` squared is treated as
+    singular: its solution would amplify rounding errors, where the pseudo-inverse
+    drops those directions (as ``numpy.linalg.lstsq`` does)."""
+    m = K.shape[0]
+    if isinstance(K, np.ndarray):
+        from scipy.linalg import LinAlgError, cho_solve, cholesky
+
+        A = K.copy()
+        A[np.diag_indices(m)] += lam
+        try:
+            L = cholesky(A, lower=True, check_finite=False)
+        except LinAlgError:
+            return None
+        d = np.abs(np.diag(L))
+        if lam <= 0 and d.min() ** 2 <= d.max() ** 2 * m * np.finfo(K.dtype).eps:
+            return None
+        return cho_solve((L, True), B, check_finite=False)
+    A = K.clone()
+    A.diagonal().add_(lam)
+    if K.device.type == "meta":  # shapes only
+        return torch.cholesky_solve(B, torch.linalg.cholesky(A))
+    L, info = torch.linalg.cholesky_ex(A)
+    if int(info) != 0:
+        return None
+    d = L.diagonal().abs()
+    if lam <= 0 and float(d.min()) ** 2 <= float(d.max()) ** 2 * m * torch.finfo(K.dtype).eps:
+        return None
+    return torch.cholesky_solve(B, L)
+
+
+def solve_shifted(K: Any, B: Any, lams: Sequence[float], *,
+                  method: str = "auto", factor_dtype: torch.dtype | None = None) -> Any:
     """Solve ``(K + lam I) X = B`` for every ``lam``, for a symmetric positive
     semi-definite ``K``.
 
+    The one shifted solver of every ridge problem (fits, sweeps, encoding models). NumPy
+    inputs are solved in NumPy/SciPy (no torch overhead: the small problems); tensors
+    with torch on their device.
+
     Parameters
     ----------
-    K : Tensor of shape (m, m)
+    K : ndarray or Tensor of shape (m, m)
         Symmetric positive semi-definite; used in float64.
-    B : Tensor of shape (m, k)
+    B : ndarray or Tensor of shape (m, k)
     lams : sequence of float
-        The shifts. Any ``lam <= 0`` sends every shift to one eigendecomposition (the
-        pseudo-inverse for ``lam = 0``).
+        The shifts. ``lam = 0`` gives the minimum-norm solution: one Cholesky
+        factorisation when ``K`` is well conditioned (as costly as any other shift),
+        else the pseudo-inverse from one eigendecomposition.
     method : {"auto", "direct", "shared"}, default="auto"
         ``"direct"``: one float64 Cholesky factorisation per shift. ``"shared"``: one
         factorisation preconditions conjugate gradients for every shift, with a
@@ -207,7 +261,7 @@ def solve_shifted(K: torch.Tensor, B: torch.Tensor, lams: Sequence[float], *,
 
     Returns
     -------
-    Tensor of shape (n_lams, m, k), float64
+    ndarray or Tensor of shape (n_lams, m, k), float64
 
     Examples
     --------
@@ -216,21 +270,32 @@ def solve_shifted(K: torch.Tensor, B: torch.Tensor, lams: Sequence[float], *,
     >>> [round(v, 6) for v in X[:, 0, 0].tolist()]
     [0.25, 0.2]
     """
-    f64 = torch.float64
-    K, B = K.to(f64), B.to(f64)
-    lams = [float(lam) for lam in lams]
-    m = K.shape[0]
-    if min(lams) <= 0:
-        return _solve_eigh(K, B, lams)
-    if method == "auto":
-        method = "shared" if m > _DIRECT_SIZE and len(lams) > 1 else "direct"
-    if method not in ("direct", "shared"):
+    if method not in ("auto", "direct", "shared"):
         raise ValueError(f"method must be 'auto', 'direct' or 'shared'. Got {method!r}.")
+    lams = [float(lam) for lam in lams]
+    if min(lams) < 0:
+        raise ValueError(f"The shifts must be >= 0 (penalty strengths). Got {min(lams)!r}.")
+    numpy = isinstance(K, np.ndarray)
+    f64 = torch.float64
+    if numpy:
+        K, B = np.asarray(K, dtype=np.float64), np.asarray(B, dtype=np.float64)
+    else:
+        K, B = K.to(f64), B.to(f64)
+    m = K.shape[0]
+    positive = [lam for lam in lams if lam > 0]
+    if method == "auto":
+        method = "shared" if m > _DIRECT_SIZE and len(positive) > 1 and not numpy else "direct"
+    if numpy or method == "direct" or len(positive) < len(lams):
+        solved = [_cholesky_solve(K, B, lam) for lam in lams]
+        failed = [lam for lam, x in zip(lams, solved) if x is None]
+        if any(lam > 0 for lam in failed):
+            raise np.linalg.LinAlgError(
+                f"K + {max(failed):g} I is not positive definite: the penalty strength must "
+                "be > 0 for a matrix with a zero or negative eigenvalue.")
+        if failed:  # a singular K at lam = 0: the pseudo-inverse for every shift
+            return _solve_eigh(K, B, lams)
+        return np.stack(solved) if numpy else torch.stack(solved)
     out = torch.empty((len(lams), m, B.shape[1]), dtype=f64, device=K.device)
-    if method == "direct":
-        for j, lam in enumerate(lams):
-            out[j] = torch.cholesky_solve(B, _factor(K, lam, f64))
-        return out
     if factor_dtype is None:
         factor_dtype = torch.float32 if m > _DIRECT_SIZE else f64
     todo = list(range(len(lams)))

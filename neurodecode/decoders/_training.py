@@ -36,6 +36,7 @@ from tqdm.auto import tqdm
 
 from .._validation import check_choice, check_number
 from ._base import BaseDecoder, make_generator, resolve_device
+from ._core import EarlyStopping, Penalty, warn_not_converged
 
 __all__ = ["Dropout", "ProximalGradient", "TorchDecoder"]
 
@@ -135,8 +136,7 @@ class ProximalGradient(torch.optim.Optimizer):
             lr, l1 = group["lr"], group["l1"]
             for p in group["params"]:
                 z = p - lr * p.grad if p.grad is not None else p.clone()
-                if l1:
-                    z = torch.sign(z) * torch.clamp(z.abs() - lr * l1, min=0.0)
+                z = Penalty(l1=l1).prox_l1(z, lr)
                 uphill = uphill + ((p - z) * (z - self.state[p]["x"])).sum()
                 new_x.append(z)
         for p, z in zip(params, new_x):
@@ -225,14 +225,11 @@ class TorchDecoder(BaseDecoder):
         return [m.weight for m in module.modules() if isinstance(m, nn.Linear)]
 
     def _penalty(self, module: nn.Module, *, include_l1: bool = True) -> torch.Tensor:
-        """``l2 / 2 * sum ||W||^2 + l1 * sum |W|`` over :meth:`_penalized_weights`."""
+        """:class:`~neurodecode.decoders._core.Penalty` of :meth:`_penalized_weights`."""
         weights = self._penalized_weights(module)
-        total = weights[0].new_zeros(())
-        if self.l2:
-            total = total + 0.5 * self.l2 * sum((w * w).sum() for w in weights)
-        if self.l1 and include_l1:
-            total = total + self.l1 * sum(w.abs().sum() for w in weights)
-        return total
+        value = Penalty(l1=float(self.l1), l2=float(self.l2)).value(
+            weights, include_l1=include_l1)
+        return weights[0].new_zeros(()) + value
 
     # ------------------------------------------------------------ optimisation
     def _lipschitz(self, X: torch.Tensor) -> torch.Tensor:
@@ -363,7 +360,7 @@ class TorchDecoder(BaseDecoder):
         """The random draws before the first epoch, in order: the validation split, then
         the initial module. Returns the module and the training / validation rows.
 
-        Batched training (:mod:`neurodecode.evaluate.batched`) calls this too, so each of
+        Stacked training (:mod:`neurodecode.decoders._mlp_stacked`) calls this too, so each of
         its models starts exactly as its own ``fit`` would.
         """
         train, val = self._validation_rows(X.shape[0], generator, X.device)
@@ -398,7 +395,8 @@ class TorchDecoder(BaseDecoder):
             train, val = (X[train_rows], T[train_rows]), (X[val_rows], T[val_rows])
         optimizer = self._make_optimizer(module, train[0])
         history: dict[str, list[float]] = {"train_loss": [], "val_loss": []}
-        best, stall, best_state, epoch = math.inf, 0, None, 0
+        stop = EarlyStopping(tol=float(self.tol), patience=int(self.patience))
+        best_state, epoch = None, 0
         self._set_dropout_generator(module, generator)
         module.train()
         bar = tqdm(range(self.max_epochs), desc=self._owner, disable=not self.progress,
@@ -412,14 +410,11 @@ class TorchDecoder(BaseDecoder):
                 if val is not None:
                     monitored = float(self._evaluate(module, *val))
                     history["val_loss"].append(monitored)
-                stall = stall + 1 if monitored > best - self.tol else 0
-                if monitored < best:
-                    best = monitored
-                    if val is not None:
-                        best_state = {k: v.detach().clone()
-                                      for k, v in module.state_dict().items()}
+                stopping = stop.update(monitored)
+                if stop.improved and val is not None:
+                    best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
                 bar.set_postfix(loss=f"{monitored:.4g}", refresh=False)
-                if stall >= self.patience:
+                if stopping:
                     break
         finally:
             bar.close()
@@ -429,7 +424,16 @@ class TorchDecoder(BaseDecoder):
         module.eval()
         self.history_ = history
         self.n_iter_ = epoch + 1
+        self._capped = not stop.stopped
         return module
+
+    def _warn_if_capped(self) -> None:
+        """:class:`~neurodecode.exceptions.ConvergenceWarning` when a convex full-batch
+        solver (L-BFGS, FISTA) met ``max_epochs`` before the stopping rule. Networks
+        trained by Adam or SGD treat ``max_epochs`` as their training budget."""
+        if getattr(self, "_capped", False) and self._optimizer_name() in _FULL_BATCH:
+            warn_not_converged(self._owner, self._optimizer_name(), int(self.max_epochs),
+                               float(self.tol))
 
     def _fit_module(self, X: np.ndarray, T: np.ndarray, n_outputs: int) -> None:
         """Standardise ``X``, move both to the device and train ``module_`` on them."""

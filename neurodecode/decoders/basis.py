@@ -15,7 +15,7 @@ import torch
 
 from .._validation import check_number
 from ._base import RegressorDecoder, resolve_device
-from .linear import ridge_closed_form
+from .linear import ridge_path
 
 __all__ = ["BasisDecoder", "von_mises_basis"]
 
@@ -115,7 +115,7 @@ class BasisDecoder(RegressorDecoder):
 
     ``1/(2 n) sum_i ||t(y_i) - W x_i - b||^2 + l2/2 ||W||_F^2``
 
-    (exact: :func:`~neurodecode.decoders.linear.ridge_closed_form`, one Cholesky solve of
+    (exact: :func:`~neurodecode.decoders.linear.ridge_path`, one Cholesky solve of
     the smaller of the primal and dual systems, so 23,589 neurons x 4,598 trials cost
     one 4,598 x 4,598 Gram matrix). A trial
     with predicted profile ``p = W x + b`` is read out as
@@ -216,8 +216,8 @@ class BasisDecoder(RegressorDecoder):
         device = resolve_device(self.device, self._owner)
         Xt = self._fit_standardizer(self._as_tensor(X, device))
         Tt = self._as_tensor(targets, device, Xt.dtype)
-        W, b = ridge_closed_form(Xt, Tt, float(self.l2),
-                                 fit_intercept=bool(self.fit_intercept))
+        W, b = ridge_path(Xt, Tt, [float(self.l2)], fit_intercept=bool(self.fit_intercept))
+        W, b = W[0], b[0]
         coef, intercept = self._fold_standardization(W.detach().cpu().numpy(),
                                                      b.detach().cpu().numpy())
         self.coef_, self.intercept_ = coef, intercept

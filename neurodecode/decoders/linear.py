@@ -9,121 +9,168 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._threads import thread_budget
 from .._validation import check_choice
-from ._base import RegressorDecoder, resolve_device
+from ._base import FoldData, FoldPredictions, RegressorDecoder, resolve_device
+from ._core import SMALL_PROBLEM, Penalty, ridge_shift, standardization, use_numpy_engine
+from ._core import standardize as _standardize
+from ._kernels import as_data_tensor, center_kernels, fold_kernels, use_dual
 from ._linalg import gram, solve_shifted, spectral_norm_squared
 from ._training import TorchDecoder
 
-__all__ = ["LinearDecoder", "ridge_closed_form", "ridge_path"]
+__all__ = ["LinearDecoder", "cv_ridge_predictions", "ridge_path"]
 
-_SOLVERS = ("auto", "closed_form", "fista", "adam", "sgd")
+_SOLVERS = ("auto", "numpy", "closed_form", "fista", "adam", "sgd")
 
 
-def ridge_path(X: torch.Tensor, T: torch.Tensor, l2: Sequence[float], *,
-               fit_intercept: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-    """Exact ridge solutions for several ``l2`` values from one SVD of ``X``.
+def ridge_path(X: Any, T: Any, l2: Sequence[float], *,
+               fit_intercept: bool = True) -> tuple[Any, Any]:
+    """Exact ridge solutions for several ``l2`` values: the one ridge solver of neurodecode.
 
-    Each solution minimises ``1/(2n) ||T - X W^T - b||^2 + l2/2 ||W||^2``; computed with
-    ``torch.linalg`` on ``X``'s device and dtype. ``l2 = 0`` gives the minimum-norm
-    least-squares solution (singular values below ``eps * max(n, p) * s_max`` are
-    dropped, as in ``numpy.linalg.lstsq``). The SVD also handles more neurons than
-    samples, and serves every value of a regularisation sweep at the cost of one.
+    Each solution minimises ``1/(2n) ||T - X W^T - b||^2 + l2/2 ||W||^2`` (scikit-learn's
+    ``Ridge(alpha=n * l2)``). The normal equations are solved on the smaller side: the
+    p x p matrix ``X'X``, or with more features than samples the n x n Gram matrix
+    ``X X'`` (dual form, ``W = X' (X X' + n l2 I)^-1 T``), by
+    :func:`~neurodecode.decoders._linalg.solve_shifted`: one Cholesky factorisation per
+    strength (or one shared preconditioner for large sweeps). ``l2 = 0`` is the
+    minimum-norm least-squares solution at the same cost, falling back to the
+    pseudo-inverse (one eigendecomposition) only when the matrix is singular.
+
+    NumPy inputs are solved in float64 NumPy/SciPy (no torch overhead: small problems);
+    tensors with torch on their device (large problems, the GPU).
 
     Parameters
     ----------
-    X : Tensor of shape (n_samples, n_features)
-    T : Tensor of shape (n_samples, n_targets)
+    X : ndarray or Tensor of shape (n_samples, n_features)
+    T : ndarray or Tensor of shape (n_samples, n_targets)
     l2 : sequence of float
-        Penalty strengths (>= 0), scaled as above: ``Ridge(alpha=n_samples * l2)``.
+        Penalty strengths (>= 0).
     fit_intercept : bool, default=True
         Fit an unpenalised intercept (by centring ``X`` and ``T``).
 
     Returns
     -------
-    W : Tensor of shape (n_l2, n_targets, n_features)
-    b : Tensor of shape (n_l2, n_targets)
-        Zeros when ``fit_intercept=False``.
+    W : ndarray or Tensor of shape (n_l2, n_targets, n_features)
+    b : ndarray or Tensor of shape (n_l2, n_targets)
+        Zeros when ``fit_intercept=False``. Float64 for NumPy inputs, ``X``'s dtype for
+        tensors.
 
     Examples
     --------
-    >>> X = torch.tensor([[0.0], [1.0], [2.0]], dtype=torch.float64)
+    >>> X = np.array([[0.0], [1.0], [2.0]])
     >>> W, b = ridge_path(X, 2 * X + 1, [0.0, 1.0])
-    >>> W.flatten().round(decimals=6).tolist(), b.flatten().round(decimals=6).tolist()
+    >>> W.ravel().round(6).tolist(), b.ravel().round(6).tolist()
     ([2.0, 0.8], [1.0, 2.2])
     """
+    numpy = isinstance(X, np.ndarray)
+    if numpy:
+        X, T = np.asarray(X, dtype=np.float64), np.asarray(T, dtype=np.float64)
     n, p = X.shape
     if fit_intercept:
-        x_mean, t_mean = X.mean(dim=0), T.mean(dim=0)
+        x_mean, t_mean = X.mean(0), T.mean(0)
         X, T = X - x_mean, T - t_mean
-    U, S, Vh = torch.linalg.svd(X, full_matrices=False)
-    UtT = U.T @ T
-    cutoff = torch.finfo(X.dtype).eps * max(n, p) * S.max()
-    kept = S > cutoff
-    inverse = torch.where(kept, 1.0 / torch.where(kept, S, torch.ones_like(S)),
-                          torch.zeros_like(S))
-    filters = []
-    for value in l2:
-        filters.append(S / (S * S + n * value) if value > 0 else inverse)
-    d = torch.stack(filters)  # (n_l2, rank)
-    W = torch.einsum("rp,mr,rk->mkp", Vh, d, UtT)
-    if fit_intercept:
-        b = t_mean - torch.einsum("mkp,p->mk", W, x_mean)
+    lams = [ridge_shift(a, n) for a in l2]
+    if p > n:  # dual form: the n x n Gram matrix
+        K = gram(X)
+        K = K if numpy else K.to(torch.float64)
+        if fit_intercept:  # lift the constant vector that centring leaves in the null space
+            K = K + K.diagonal().mean() / n
+        T64 = T if numpy else T.to(torch.float64)
+        alpha = solve_shifted(K, T64, lams)  # (n_l2, n, k)
+        alpha = alpha if numpy else alpha.to(X.dtype)
+        W = (alpha.transpose(0, 2, 1) if numpy else alpha.transpose(1, 2)) @ X
     else:
-        b = T.new_zeros(len(filters), T.shape[1])
+        C = gram(X, transpose=True)
+        B = X.T @ T
+        if not numpy:
+            C, B = C.to(torch.float64), B.to(torch.float64)
+        Wt = solve_shifted(C, B, lams)  # (n_l2, p, k)
+        W = Wt.transpose(0, 2, 1) if numpy else Wt.transpose(1, 2).to(X.dtype)
+    if fit_intercept:
+        b = t_mean - W @ x_mean
+    else:
+        b = np.zeros((len(lams), T.shape[1])) if numpy else T.new_zeros(len(lams), T.shape[1])
     return W, b
 
 
-def ridge_closed_form(X: torch.Tensor, T: torch.Tensor, l2: float, *,
-                      fit_intercept: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-    """Exact minimiser of ``1/(2n) ||T - X W^T - b||^2 + l2/2 ||W||^2``.
+def cv_ridge_predictions(X: np.ndarray, Y: np.ndarray,
+                         splits: Sequence[tuple[np.ndarray, np.ndarray]], l2s: Sequence[float],
+                         *, standardize: bool = True, fit_intercept: bool = True,
+                         engine: str = "numpy", device: str | torch.device = "cpu",
+                         dtype: torch.dtype | None = None) -> list[np.ndarray]:
+    """Held-out ridge predictions for every fold and every L2 strength.
 
-    With ``l2 > 0`` one Cholesky factorisation (float64) of the smaller of ``X'X`` and
-    ``XX'`` (the dual form when neurons outnumber samples); with ``l2 = 0`` the
-    minimum-norm least-squares solution of :func:`ridge_path`'s SVD.
+    Each fold's model is :class:`LinearDecoder`'s: responses standardised with the
+    training fold's statistics (:func:`~neurodecode.decoders._core.standardization`),
+    then :func:`ridge_path` for all strengths at once.
+
+    - ``engine="numpy"`` (small problems): exactly the computation of
+      ``LinearDecoder.fit`` in NumPy, per fold.
+    - ``engine="torch"`` (large problems, GPU): with more neurons than training samples
+      the fold's n x n training kernel is a sub-block of one Gram matrix of all samples
+      (:mod:`~neurodecode.decoders._kernels`), centred exactly by rank-one corrections,
+      and one factorisation per fold preconditions every strength.
 
     Parameters
     ----------
-    X : Tensor of shape (n_samples, n_features)
-    T : Tensor of shape (n_samples, n_targets)
-    l2 : float
-        Penalty strength (>= 0): ``Ridge(alpha=n_samples * l2)``; 0 is least squares.
+    X : ndarray of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_targets)
+    splits : sequence of (train, test) index arrays
+    l2s : sequence of float
+        Penalty strengths (``Ridge(alpha=n_train * l2)`` on the standardised data).
+    standardize : bool, default=True
     fit_intercept : bool, default=True
-        Fit an unpenalised intercept.
+        Without it the features are only scaled, not centred.
+    engine : {"numpy", "torch"}, default="numpy"
+    device : str or torch.device, default="cpu"
+        Torch engine only.
+    dtype : torch.dtype, optional
+        Torch engine: precision of the Gram products (default float64, float32 for
+        float32 responses of more than 2e7 entries). The solves are float64.
 
     Returns
     -------
-    W : Tensor of shape (n_targets, n_features)
-    b : Tensor of shape (n_targets,)
-
-    Examples
-    --------
-    >>> X = torch.tensor([[0.0], [1.0], [2.0]])
-    >>> W, b = ridge_closed_form(X, 2 * X + 1, 0.0)
-    >>> [round(v, 4) for v in (W.item(), b.item())]
-    [2.0, 1.0]
+    list of ndarray of shape (n_l2, n_test, n_targets)
+        One per split, predictions for the split's test samples.
     """
-    if l2 <= 0:  # least squares: the SVD's minimum-norm solution
-        W, b = ridge_path(X, T, [l2], fit_intercept=fit_intercept)
-        return W[0], b[0]
-    if fit_intercept:
-        x_mean, t_mean = X.mean(dim=0), T.mean(dim=0)
-        W = _ridge_cholesky(X - x_mean, T - t_mean, X.shape[0] * l2)
-        return W.T, t_mean - x_mean @ W
-    return _ridge_cholesky(X, T, X.shape[0] * l2).T, T.new_zeros(T.shape[1])
-
-
-def _ridge_cholesky(X: torch.Tensor, T: torch.Tensor, lam: float) -> torch.Tensor:
-    """``(X'X + lam I)^-1 X'T`` from a Cholesky factorisation of the smaller Gram matrix.
-
-    With more neurons than samples the dual form ``X'(XX' + lam I)^-1 T`` needs only the
-    n x n Gram matrix: seconds instead of minutes for an SVD of a Stringer-sized
-    recording. The solve runs in float64 whatever the data's dtype.
-    """
-    n, p = X.shape
-    if p > n:
-        alpha = solve_shifted(gram(X), T, [lam])[0]
-        return X.T @ alpha.to(X.dtype)
-    return solve_shifted(gram(X, transpose=True), X.T @ T, [lam])[0].to(X.dtype)
+    Y = np.asarray(Y, dtype=np.float64).reshape(len(Y), -1)
+    if engine == "numpy":
+        out = []
+        for train, test in splits:
+            Ztr, Zte = np.asarray(X[train], dtype=np.float64), np.asarray(X[test], np.float64)
+            if standardize:
+                mean, scale = standardization(Ztr, center=fit_intercept)
+                Ztr, Zte = _standardize(Ztr, mean, scale), _standardize(Zte, mean, scale)
+            W, b = ridge_path(Ztr, Y[train], l2s, fit_intercept=fit_intercept)
+            out.append(Zte @ W.transpose(0, 2, 1) + b[:, None, :])
+        return out
+    Xt = as_data_tensor(X, device, dtype)
+    Yt = torch.as_tensor(Y, device=Xt.device)
+    targets = []
+    for train, _ in splits:
+        ytr = Yt[torch.as_tensor(train, device=Yt.device)]
+        ymean = ytr.mean(dim=0) if fit_intercept else ytr.new_zeros(ytr.shape[1])
+        targets.append((ytr - ymean, ymean))
+    if use_dual(Xt, splits):  # predictions = K_et (K_tt + lam I)^-1 y
+        out = []
+        kernels = fold_kernels(Xt, splits, standardize=standardize, shift=fit_intercept)
+        for (K, K_e), (train, _), (yc, ymean) in zip(kernels, splits, targets):
+            if fit_intercept:
+                K, K_e = center_kernels(K, K_e)
+            lams = [ridge_shift(a, len(train)) for a in l2s]
+            out.append((K_e @ solve_shifted(K, yc, lams) + ymean).cpu().numpy())
+        return out
+    out = []
+    for train, test in splits:  # primal form, per fold on the device
+        Ztr = Xt[torch.as_tensor(train, device=Xt.device)].to(torch.float64)
+        Zte = Xt[torch.as_tensor(test, device=Xt.device)].to(torch.float64)
+        if standardize:
+            mean, scale = standardization(Ztr, center=fit_intercept)
+            Ztr, Zte = _standardize(Ztr, mean, scale), _standardize(Zte, mean, scale)
+        W, b = ridge_path(Ztr, Yt[torch.as_tensor(train, device=Xt.device)], l2s,
+                          fit_intercept=fit_intercept)
+        out.append((Zte @ W.transpose(1, 2) + b[:, None, :]).cpu().numpy())
+    return out
 
 
 class LinearDecoder(RegressorDecoder, TorchDecoder):
@@ -149,10 +196,15 @@ class LinearDecoder(RegressorDecoder, TorchDecoder):
     fit_intercept : bool, default=True
         Fit an unpenalised intercept. Without it the responses are only scaled, not
         centred, so the model goes through the origin.
-    solver : {"auto", "closed_form", "fista", "adam", "sgd"}, default="auto"
-        ``"auto"``: ``"closed_form"`` when ``l1 == 0``, else ``"fista"``. With ``"adam"``
-        and ``"sgd"`` the L1 term is added to the loss (sub-gradient: it shrinks weights
-        but rarely zeroes them).
+    solver : {"auto", "numpy", "closed_form", "fista", "adam", "sgd"}, default="auto"
+        ``"numpy"``: the exact closed form (:func:`ridge_path`) in float64 NumPy/SciPy on
+        the CPU, single-threaded for small problems. ``"closed_form"``: the same solution
+        computed with torch on ``device`` (float32 products for large float32 data).
+        ``"auto"``: with ``l1 == 0``, ``"numpy"`` for problems of at most 2e7 response
+        entries (n_samples x n_neurons) unless ``device`` names a GPU, else
+        ``"closed_form"``; with ``l1 > 0``, ``"fista"``. With ``"adam"`` and ``"sgd"`` the
+        L1 term is added to the loss (sub-gradient: it shrinks weights but rarely zeroes
+        them).
     lr : float, optional
         Step size of the gradient solvers. Default: ``1 / L`` for FISTA (``L`` the
         Lipschitz constant of the smooth part, computed from the data), 1e-3 for Adam,
@@ -162,8 +214,10 @@ class LinearDecoder(RegressorDecoder, TorchDecoder):
     batch_size : int, optional
         Mini-batch size for ``"adam"``/``"sgd"``; None is full batch.
     tol : float, default=1e-8
-        Gradient solvers stop when the objective has not decreased by ``tol`` for
-        ``patience`` epochs.
+        Gradient solvers stop when the objective (a mean over samples) has not decreased
+        by more than ``tol`` for ``patience`` epochs; FISTA warns
+        (:class:`~neurodecode.exceptions.ConvergenceWarning`) when it meets
+        ``max_epochs`` first.
     patience : int, default=10
         See ``tol``.
     early_stopping : bool, default=False
@@ -293,18 +347,26 @@ class LinearDecoder(RegressorDecoder, TorchDecoder):
     def _check_params(self) -> None:
         super()._check_params()
         name = self._optimizer_name()
-        if name == "closed_form" and self.l1 > 0:
+        if name in ("numpy", "closed_form") and self.l1 > 0:
             raise ValueError(
-                f"The 'solver' parameter of {self._owner} cannot be 'closed_form' with l1 > 0 "
+                f"The 'solver' parameter of {self._owner} cannot be {name!r} with l1 > 0 "
                 f"(got l1={self.l1!r}): L1 has no closed form. Use solver='fista' or 'auto'."
             )
-        if name == "closed_form" and self.early_stopping:
+        if name in ("numpy", "closed_form") and self.early_stopping:
             raise ValueError(
                 f"early_stopping=True applies to the gradient solvers of {self._owner}, not to "
                 "the closed form. Use solver='fista', 'adam' or 'sgd', or early_stopping=False."
             )
-        if name in ("closed_form", "fista"):
+        if name in ("numpy", "closed_form", "fista"):
             self._check_full_batch(name, "solver")
+
+    def _closed_form_engine(self, n_samples: int, n_features: int) -> str | None:
+        """``"numpy"`` or ``"torch"`` for the closed form, None for a gradient solver."""
+        name = self._optimizer_name()
+        if name == "numpy" or (self.solver == "auto" and name == "closed_form"
+                               and use_numpy_engine(n_samples, n_features, self.device)):
+            return "numpy"
+        return "torch" if name == "closed_form" else None
 
     # ------------------------------------------------------------ hooks
     def _init_module(self, n_features: int, n_outputs: int, *, device: torch.device,
@@ -330,18 +392,34 @@ class LinearDecoder(RegressorDecoder, TorchDecoder):
         return self._n_targets()
 
     # ------------------------------------------------------------ fit / predict
-    def _fit_closed_form(self, X: np.ndarray, T: np.ndarray) -> None:
-        device = resolve_device(self.device, self._owner)
-        Xt = self._fit_standardizer(self._as_tensor(X, device))
-        Tt = self._as_tensor(T, device, Xt.dtype)
-        W, b = ridge_closed_form(Xt, Tt, float(self.l2), fit_intercept=self.fit_intercept)
-        module = self._init_module(Xt.shape[1], Tt.shape[1], device=device, dtype=Xt.dtype,
-                                   generator=None)
+    def _fit_closed_form(self, X: np.ndarray, T: np.ndarray, engine: str) -> None:
+        """The exact ridge / least-squares solution (:func:`ridge_path`) on ``engine``."""
+        n, p = X.shape
+        penalty = Penalty(l2=float(self.l2))
+        if engine == "numpy":
+            Z = self._fit_standardizer(np.asarray(X, dtype=np.float64))
+            with thread_budget(n * p * min(n, p) + min(n, p) ** 3 / 3):
+                W, b = ridge_path(Z, T, [float(self.l2)], fit_intercept=self.fit_intercept)
+                W, b = W[0], b[0]
+                residual = Z @ W.T + b - T
+            objective = 0.5 * (residual**2).sum(1).mean() + penalty.value([W])
+            W, b = torch.from_numpy(W), torch.from_numpy(b)
+            device = torch.device("cpu")
+            dtype = torch.float32 if X.dtype == np.float32 else torch.float64
+        else:
+            device = resolve_device(self.device, self._owner)
+            Xt = self._fit_standardizer(self._as_tensor(X, device))
+            Tt = self._as_tensor(T, device, Xt.dtype)
+            W, b = ridge_path(Xt, Tt, [float(self.l2)], fit_intercept=self.fit_intercept)
+            W, b = W[0], b[0]
+            with torch.no_grad():
+                objective = self._loss(Xt @ W.T + b, Tt) + penalty.value([W])
+            dtype = Xt.dtype
+        module = self._init_module(p, T.shape[1], device=device, dtype=dtype, generator=None)
         with torch.no_grad():
             module.weight.copy_(W)
             if module.bias is not None:
                 module.bias.copy_(b)
-            objective = self._loss(module(Xt), Tt) + self._penalty(module)
         module.eval()
         self.module_ = module
         self.history_ = {"train_loss": [float(objective)], "val_loss": []}
@@ -371,8 +449,9 @@ class LinearDecoder(RegressorDecoder, TorchDecoder):
         self._check_params()
         X, y = self._validate_fit(X, y)
         T = self._targets(y)
-        if self._optimizer_name() == "closed_form":
-            self._fit_closed_form(X, T)
+        engine = self._closed_form_engine(*X.shape)
+        if engine is not None:
+            self._fit_closed_form(X, T, engine)
         else:
             self._fit_module(X, T, T.shape[1])
         coef, intercept = self._fold_standardization(*self._linear_weights())
@@ -402,4 +481,38 @@ class LinearDecoder(RegressorDecoder, TorchDecoder):
         ValueError
             If ``X`` has another number of neurons than the training data, or NaN.
         """
-        return self._outputs_to_predictions(self._outputs(X))
+        X = self._validate_X(X)
+        coef = np.atleast_2d(self.coef_)
+        if X.dtype != np.float64 and X.size <= SMALL_PROBLEM:
+            X = X.astype(np.float64)
+        out = X @ coef.T.astype(X.dtype) + np.atleast_1d(self.intercept_)
+        return self._outputs_to_predictions(out)
+
+    # ------------------------------------------------------------ fast cross-validation
+    _fast_cv_params = ("l2",)
+
+    def _has_fast_cv(self) -> bool:
+        return self.l1 == 0 and self.solver in ("auto", "numpy", "closed_form")
+
+    def _fast_cv(self, candidates: list[Any], folds: list[FoldData], X: np.ndarray,
+                 y: np.ndarray, *,
+                 return_models: bool, max_memory: int | None, progress: bool
+                 ) -> FoldPredictions | None:
+        """Every L2 strength of a fold from one factorisation (:func:`cv_ridge_predictions`),
+        on the engine ``fit`` would use."""
+        lead = folds[0].decoder
+        n_train = max(len(f.train) for f in folds)
+        engine = lead._closed_form_engine(n_train, X.shape[1])
+        targets = [f.decoder._targets(f.y) for f in folds]
+        Y = np.zeros((len(X), targets[0].shape[1]))
+        for f, T in zip(folds, targets):
+            Y[f.train] = T
+        splits = [(f.train, f.test) for f in folds]
+        n, p = X.shape
+        with thread_budget(len(folds) * n * p * min(n, p)):
+            preds = cv_ridge_predictions(
+                X, Y, splits, [float(c.l2) for c in candidates], standardize=lead.standardize,
+                fit_intercept=lead.fit_intercept, engine=engine,
+                device=resolve_device(lead.device, self._owner))
+        return FoldPredictions([[f.decoder._outputs_to_predictions(p) for p in fold_pred]
+                                for f, fold_pred in zip(folds, preds)])

@@ -1,7 +1,23 @@
-"""Multinomial logistic regression for categorical (or binned) stimuli, with L1/L2."""
+"""Multinomial logistic regression for categorical (or binned) stimuli, with L1/L2.
+
+The family's solvers, by problem size:
+
+- small problems (:func:`~neurodecode.decoders._core.use_numpy_engine`): L-BFGS in
+  float64 SciPy on the responses (:func:`fit_logistic_scipy`), single-threaded;
+- large ones: L-BFGS (or FISTA for L1, Adam/SGD on request) in torch on the device;
+- cross-validated sweeps of L2 strengths with more neurons than training trials: every
+  strength of a fold at once in kernel form (:func:`cv_logistic_logits`): the weights of
+  an L2-penalised model lie in the span of the fold's training responses, ``W = Z' C``.
+  Every strength of a fold is solved by one batched L-BFGS in ``C`` whose inner products
+  are those of weight space (``<Z'A, Z'B> = tr(A' K B)``, so the iterates are those of
+  L-BFGS on the weights), preconditioned by Boehning's bound on the log-loss curvature
+  ``(c Z'Z / n + l2 I)^-1`` (``c = 1/2`` softmax, ``1/4`` sigmoid) through one Cholesky
+  factorisation of ``K + mu I`` shared by all strengths.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -10,14 +26,109 @@ import torch.nn.functional as F
 from scipy.special import expit, log_expit, log_softmax, softmax
 from torch import nn
 
+from .._threads import thread_budget
 from .._validation import check_choice
-from ._base import ClassifierDecoder
+from ._base import ClassifierDecoder, FoldData, FoldPredictions, resolve_device
+from ._core import SMALL_PROBLEM, EarlyStopping, Penalty, use_numpy_engine, warn_not_converged
+from ._core import standardize as _standardize
+from ._kernels import as_data_tensor, fold_kernels
 from ._linalg import spectral_norm_squared
 from ._training import TorchDecoder
 
-__all__ = ["LogisticDecoder"]
+__all__ = ["LogisticDecoder", "cv_logistic_logits", "fit_kernel_logistic",
+           "fit_logistic_scipy"]
 
-_SOLVERS = ("auto", "lbfgs", "fista", "adam", "sgd")
+_SOLVERS = ("auto", "scipy", "lbfgs", "fista", "adam", "sgd")
+
+
+# --------------------------------------------------------------------------- small: SciPy
+def _objective(params: np.ndarray, Z: np.ndarray, Y: np.ndarray, l2: float,
+               fit_intercept: bool) -> tuple[float, np.ndarray]:
+    """Mean cross-entropy + ``l2/2 ||W||^2`` and its gradient, for flat ``[W, b]``.
+
+    ``Y`` is the one-hot (n, q) matrix, or (n, 1) of 0/1 for one logit (sigmoid)."""
+    n, p = Z.shape
+    q = Y.shape[1]
+    W = params[:q * p].reshape(q, p)
+    b = params[q * p:] if fit_intercept else np.zeros(q)
+    logits = Z @ W.T + b
+    if q == 1:
+        loss = float(np.mean(np.logaddexp(0.0, logits) - Y * logits))
+        P = expit(logits)
+    else:
+        logp = log_softmax(logits, axis=1)
+        loss = float(-(Y * logp).sum() / n)
+        P = np.exp(logp)
+    R = (P - Y) / n
+    grad_W = R.T @ Z + l2 * W
+    f = loss + Penalty(l2=l2).value([W])
+    if not fit_intercept:
+        return f, grad_W.ravel()
+    return f, np.concatenate([grad_W.ravel(), R.sum(axis=0)])
+
+
+def fit_logistic_scipy(Z: np.ndarray, codes: np.ndarray, n_classes: int, l2: float, *,
+                       fit_intercept: bool = True, tol: float = 1e-8, patience: int = 10,
+                       max_iter: int = 500) -> tuple[np.ndarray, np.ndarray, list[float], bool]:
+    """L2-penalised logistic regression by SciPy's L-BFGS in float64, from zero weights.
+
+    Minimises ``(1/n) sum_i CE(y_i, W z_i + b) + l2/2 ||W||^2``; stops by the shared rule
+    (:class:`~neurodecode.decoders._core.EarlyStopping`: no improvement of the objective
+    by more than ``tol`` for ``patience`` iterations), when L-BFGS can make no further
+    progress in float64, or at ``max_iter``.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_features)
+        Responses (standardised by the caller).
+    codes : ndarray of shape (n_samples,)
+        Class codes in ``0 .. n_classes - 1``.
+    n_classes : int
+        Two classes use one logit (sigmoid), more one per class (softmax).
+    l2 : float
+    fit_intercept : bool, default=True
+    tol, patience, max_iter
+        The stopping rule.
+
+    Returns
+    -------
+    W : ndarray of shape (q, n_features)
+    b : ndarray of shape (q,)
+    history : list of float
+        Objective after each iteration.
+    converged : bool
+        False when ``max_iter`` stopped it.
+
+    Examples
+    --------
+    >>> Z = np.array([[-1.0], [-0.5], [0.5], [1.0]])
+    >>> W, b, _, ok = fit_logistic_scipy(Z, np.array([0, 1, 0, 1]), 2, 0.1)
+    >>> W.shape, ok
+    ((1, 1), True)
+    """
+    from scipy.optimize import minimize
+
+    n, p = Z.shape
+    q = 1 if n_classes == 2 else n_classes
+    Y = (codes[:, None] == (np.arange(q) if q > 1 else 1)).astype(np.float64)
+    x0 = np.zeros(q * p + (q if fit_intercept else 0))
+    stop = EarlyStopping(tol=tol, patience=patience)
+    history: list[float] = []
+
+    def callback(intermediate_result: Any) -> None:
+        history.append(float(intermediate_result.fun))
+        if stop.update(history[-1]):
+            raise StopIteration
+
+    with thread_budget(6.0 * n * p * q * 100):
+        res = minimize(_objective, x0, args=(Z, Y, float(l2), fit_intercept), jac=True,
+                       method="L-BFGS-B", callback=callback,
+                       options={"maxiter": int(max_iter), "ftol": 0.0, "gtol": 0.0,
+                                "maxcor": 10})
+    W = res.x[:q * p].reshape(q, p)
+    b = res.x[q * p:] if fit_intercept else np.zeros(q)
+    converged = stop.stopped or len(history) < max_iter
+    return W, b, history, converged
 
 
 class LogisticDecoder(ClassifierDecoder, TorchDecoder):
@@ -37,9 +148,13 @@ class LogisticDecoder(ClassifierDecoder, TorchDecoder):
         Z-score each neuron with the training statistics before fitting.
     fit_intercept : bool, default=True
         Fit unpenalised intercepts. Without them responses are scaled, not centred.
-    solver : {"auto", "lbfgs", "fista", "adam", "sgd"}, default="auto"
-        ``"auto"``: ``"lbfgs"`` when ``l1 == 0``, else ``"fista"``. ``"lbfgs"`` needs
-        ``l1 == 0``; with ``"adam"``/``"sgd"`` the L1 term is added to the loss
+    solver : {"auto", "scipy", "lbfgs", "fista", "adam", "sgd"}, default="auto"
+        ``"scipy"``: L-BFGS in float64 SciPy on the CPU (:func:`fit_logistic_scipy`),
+        single-threaded for small problems. ``"lbfgs"``: L-BFGS in torch on ``device``.
+        ``"auto"``: with ``l1 == 0``, ``"scipy"`` for problems of at most 2e7 response
+        entries (n_samples x n_neurons) without early stopping unless ``device`` names a
+        GPU, else ``"lbfgs"``; with ``l1 > 0``, ``"fista"``. ``"scipy"`` and ``"lbfgs"``
+        need ``l1 == 0``; with ``"adam"``/``"sgd"`` the L1 term is added to the loss
         (sub-gradient, no exact zeros).
     lr : float, optional
         Step size. Default: ``1 / L`` for FISTA (``L`` from the data), 1 for L-BFGS (with
@@ -49,7 +164,11 @@ class LogisticDecoder(ClassifierDecoder, TorchDecoder):
     batch_size : int, optional
         Mini-batch size for ``"adam"``/``"sgd"``; None is full batch.
     tol : float, default=1e-8
-        Stop when the objective has not decreased by ``tol`` for ``patience`` epochs.
+        Stop when the objective (a mean over samples) has not decreased by more than
+        ``tol`` for ``patience`` epochs (iterations of the full-batch solvers), the rule
+        of every neurodecode solver. L-BFGS and FISTA warn
+        (:class:`~neurodecode.exceptions.ConvergenceWarning`) when ``max_epochs`` comes
+        first.
     patience : int, default=10
         See ``tol``.
     early_stopping : bool, default=False
@@ -161,13 +280,27 @@ class LogisticDecoder(ClassifierDecoder, TorchDecoder):
     def _check_params(self) -> None:
         super()._check_params()
         name = self._optimizer_name()
-        if name == "lbfgs" and self.l1 > 0:
+        if name in ("lbfgs", "scipy") and self.l1 > 0:
             raise ValueError(
-                f"The 'solver' parameter of {self._owner} cannot be 'lbfgs' with l1 > 0 (got "
+                f"The 'solver' parameter of {self._owner} cannot be {name!r} with l1 > 0 (got "
                 f"l1={self.l1!r}): L-BFGS needs a smooth objective. Use solver='fista' or "
                 "'auto'."
             )
-        self._check_full_batch(name, "solver")
+        if name == "scipy" and self.early_stopping:
+            raise ValueError(
+                f"early_stopping=True in {self._owner} needs a torch solver ('lbfgs', 'adam', "
+                "'sgd' or 'fista'); solver='scipy' fits the whole training set. Use "
+                "solver='auto' or early_stopping=False."
+            )
+        self._check_full_batch("lbfgs" if name == "scipy" else name, "solver")
+
+    def _engine(self, n_samples: int, n_features: int) -> str:
+        """``"scipy"`` (float64 NumPy/SciPy) or ``"torch"``, by the solver and the size."""
+        if self.solver == "scipy" or (
+                self.solver == "auto" and self.l1 == 0 and not self.early_stopping
+                and use_numpy_engine(n_samples, n_features, self.device)):
+            return "scipy"
+        return "torch"
 
     # ------------------------------------------------------------ hooks
     def _init_module(self, n_features: int, n_outputs: int, *, device: torch.device,
@@ -218,9 +351,35 @@ class LogisticDecoder(ClassifierDecoder, TorchDecoder):
         """
         self._check_params()
         X, codes = self._validate_fit(X, y)
-        self._fit_module(X, codes, self._n_module_outputs())
+        if self._engine(*X.shape) == "scipy":
+            self._fit_scipy(X, codes)
+        else:
+            self._fit_module(X, codes, self._n_module_outputs())
+            self._warn_if_capped()
         self.coef_, self.intercept_ = self._fold_standardization(*self._linear_weights())
         return self
+
+    def _fit_scipy(self, X: np.ndarray, codes: np.ndarray) -> None:
+        """:func:`fit_logistic_scipy` on the standardised responses; ``module_`` holds the
+        weights (float64, CPU) for saving and loading."""
+        Z = self._fit_standardizer(np.asarray(X, dtype=np.float64))
+        W, b, history, converged = fit_logistic_scipy(
+            Z, codes, len(self.classes_), float(self.l2), fit_intercept=self.fit_intercept,
+            tol=float(self.tol), patience=int(self.patience), max_iter=int(self.max_epochs))
+        if not converged:
+            warn_not_converged(self._owner, "scipy L-BFGS", int(self.max_epochs),
+                               float(self.tol))
+        dtype = torch.float32 if X.dtype == np.float32 else torch.float64
+        module = self._init_module(Z.shape[1], W.shape[0], device=torch.device("cpu"),
+                                   dtype=dtype, generator=None)
+        with torch.no_grad():
+            module.weight.copy_(torch.from_numpy(W))
+            if module.bias is not None:
+                module.bias.copy_(torch.from_numpy(b))
+        module.eval()
+        self.module_ = module
+        self.history_ = {"train_loss": history, "val_loss": []}
+        self.n_iter_ = max(1, len(history))
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Logits.
@@ -234,7 +393,10 @@ class LogisticDecoder(ClassifierDecoder, TorchDecoder):
         ndarray of shape (n_samples,) for two classes, else (n_samples, n_classes)
             Positive values favour ``classes_[1]`` in the binary case.
         """
-        out = self._outputs(X)
+        X = self._validate_X(X)
+        if X.dtype != np.float64 and X.size <= SMALL_PROBLEM:
+            X = X.astype(np.float64)
+        out = X @ self.coef_.T.astype(X.dtype) + self.intercept_
         return out[:, 0] if out.shape[1] == 1 else out
 
     _scores = decision_function
@@ -272,3 +434,271 @@ class LogisticDecoder(ClassifierDecoder, TorchDecoder):
         if scores.ndim == 1:
             return np.stack([log_expit(-scores), log_expit(scores)], axis=1)
         return log_softmax(scores, axis=1)
+
+    # ------------------------------------------------------------ fast cross-validation
+    _fast_cv_params = ("l2",)
+
+    def _has_fast_cv(self) -> bool:
+        return (self.l1 == 0 and self.solver in ("auto", "scipy", "lbfgs")
+                and self.batch_size is None and not self.early_stopping)
+
+    def _fast_cv(self, candidates: list[Any], folds: list[FoldData], X: np.ndarray,
+                 y: np.ndarray, *,
+                 return_models: bool, max_memory: int | None, progress: bool
+                 ) -> FoldPredictions | None:
+        """Small problems: per fold, one standardisation and :func:`fit_logistic_scipy` for
+        every strength (the computation of ``fit``). Large ones with more neurons than
+        training trials and every strength > 0: the kernel form, every strength of a
+        fold at once (:func:`cv_logistic_logits`). Otherwise None."""
+        lead = folds[0].decoder
+        n_train = max(len(f.train) for f in folds)
+        l2s = [float(c.l2) for c in candidates]
+        preds = []
+        if lead._engine(n_train, X.shape[1]) == "scipy":
+            for f in folds:
+                Ztr = f.decoder._fit_standardizer(np.asarray(X[f.train], dtype=np.float64))
+                Zte = _standardize(np.asarray(X[f.test], dtype=np.float64),
+                                   f.decoder.mean_, f.decoder.scale_)
+                fold = []
+                for c in candidates:
+                    W, b, _, converged = fit_logistic_scipy(
+                        Ztr, f.y, len(f.decoder.classes_), float(c.l2),
+                        fit_intercept=c.fit_intercept, tol=float(c.tol),
+                        patience=int(c.patience), max_iter=int(c.max_epochs))
+                    if not converged:
+                        warn_not_converged(self._owner, "scipy L-BFGS", int(c.max_epochs),
+                                           float(c.tol))
+                    fold.append(f.decoder.classes_[_class_of(Zte @ W.T + b)])
+                preds.append(fold)
+            return FoldPredictions(preds)
+        if lead.solver == "scipy" or min(l2s) <= 0 or n_train >= X.shape[1]:
+            return None
+        n_classes = max(len(f.decoder.classes_) for f in folds)
+        if any(len(f.decoder.classes_) != n_classes for f in folds):
+            return None  # a class missing from a training fold: fit each model in turn
+        codes = np.zeros(len(X), dtype=np.int64)
+        for f in folds:
+            codes[f.train] = f.y
+        logits, n_iter = cv_logistic_logits(
+            X, codes, n_classes, [(f.train, f.test) for f in folds], l2s,
+            standardize=lead.standardize, fit_intercept=lead.fit_intercept,
+            tol=float(lead.tol), max_iter=int(lead.max_epochs),
+            device=resolve_device(lead.device, self._owner))
+        if (n_iter >= int(lead.max_epochs)).any():
+            warn_not_converged(self._owner, "kernel L-BFGS", int(lead.max_epochs),
+                               float(lead.tol))
+        return FoldPredictions([[f.decoder.classes_[_class_of(lg)] for lg in fold_logits]
+                                for f, fold_logits in zip(folds, logits)])
+
+
+def _class_of(logits: np.ndarray) -> np.ndarray:
+    """Predicted class codes from logits (one column: the sign of class 1's logit)."""
+    return (logits[:, 0] > 0).astype(int) if logits.shape[1] == 1 else logits.argmax(axis=1)
+
+
+# --------------------------------------------------------------------------- large: kernel form
+_MEMORY = 10  # L-BFGS pairs kept
+_RESYNC = 25  # recompute K C exactly every this many iterations (rounding drift)
+
+
+def _loss_and_probabilities(logits: torch.Tensor, Y: torch.Tensor, binary: bool
+                            ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean log-loss per strength (L,) and probabilities (n, L, q)."""
+    if binary:
+        loss = (F.softplus(logits) - Y * logits).mean(dim=(0, 2))
+        return loss, torch.sigmoid(logits)
+    logp = torch.log_softmax(logits, dim=2)
+    return -(Y * logp).sum(dim=2).mean(dim=0), logp.exp()
+
+
+def fit_kernel_logistic(K: torch.Tensor, codes: torch.Tensor, n_classes: int,
+                        l2s: Sequence[float], *, fit_intercept: bool = True,
+                        tol: float = 1e-8, max_iter: int = 500
+                        ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """L2-penalised logistic regression in kernel form, one model per strength.
+
+    Parameters
+    ----------
+    K : Tensor of shape (n, n)
+        Training kernel ``Z Z'`` (symmetric positive semi-definite).
+    codes : Tensor of shape (n,)
+        Class codes in ``0 .. n_classes - 1``.
+    n_classes : int
+        Two classes use one logit (sigmoid), more one per class (softmax).
+    l2s : sequence of float
+        Penalty strengths, each > 0.
+    fit_intercept : bool, default=True
+    tol : float, default=1e-8
+        Stop a strength when L-BFGS's estimate of the remaining objective decrease,
+        ``-<g, d> / 2``, falls below ``tol``.
+    max_iter : int, default=500
+
+    Returns
+    -------
+    C : Tensor of shape (n, n_l2, q)
+        Coefficients: the weights are ``Z' C``.
+    b : Tensor of shape (n_l2, q)
+    n_iter : Tensor of shape (n_l2,)
+        Iterations each strength took (``max_iter`` if it did not converge).
+    """
+    f64 = torch.float64
+    K = K.to(f64)
+    dev = K.device
+    m = K.shape[0]
+    binary = n_classes == 2
+    q = 1 if binary else n_classes
+    Y = (codes[:, None].to(f64) if binary else F.one_hot(codes.long(), q).to(f64))
+    n_l2 = len(l2s)
+    l2 = torch.tensor([float(a) for a in l2s], dtype=f64, device=dev)
+    bound = 0.25 if binary else 0.5
+    mu = float(torch.median(m * l2 / bound))  # the shared preconditioner's shift
+    # the inverse of K + mu I, explicit: one matrix product per iteration is several
+    # times faster than two triangular solves
+    A = K.clone()
+    A.diagonal().add_(mu)
+    M = torch.cholesky_inverse(torch.linalg.cholesky(A))
+    del A
+    scale = m / bound
+
+    def precondition(Rq: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Boehning-bound direction in C and its product with K."""
+        s = (M @ Rq.reshape(m, -1)).reshape(Rq.shape)
+        return scale * s, scale * (Rq - mu * s)
+
+    # arrays are (n, n_l2, q): samples first, so that products with K need no copies
+    Ym = Y[:, None, :]
+    C = torch.zeros((m, n_l2, q), dtype=f64, device=dev)
+    KC = torch.zeros_like(C)
+    b = torch.zeros((n_l2, q), dtype=f64, device=dev)
+    l2c = l2[None, :, None]
+
+    def state(C: torch.Tensor, KC: torch.Tensor, b: torch.Tensor
+              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        loss, P = _loss_and_probabilities(KC + b[None], Ym, binary)
+        f = loss + 0.5 * l2 * (C * KC).sum(dim=(0, 2))
+        R = (P - Ym) / m + l2c * C  # the weight gradient is Z' R
+        gb = (P - Ym).mean(dim=0) if fit_intercept else torch.zeros_like(b)
+        return f, R, gb
+
+    f, R, gb = state(C, KC, b)
+    pC, pKC = precondition(R)  # H0 g, kept: H0 of each gradient difference is then free
+    # each pair: s (in C, K C and b), y (in R and b), H0 y (in C, K C and b), rho, gamma
+    history: list[tuple[torch.Tensor, ...]] = []
+    n_iter = torch.full((n_l2,), max_iter, dtype=torch.long, device=dev)
+    active = torch.ones(n_l2, dtype=torch.bool, device=dev)
+    for it in range(max_iter):
+        # two-loop recursion with weight-space inner products; H0 q is H0 g minus the
+        # stored H0 y's, as H0 is linear
+        qR, qb = R.clone(), gb.clone()
+        dC, dKC, db = pC.clone(), pKC.clone(), gb / bound
+        alphas = []
+        for _sC, sKC, sb, yR, yb, hC, hKC, hb, rho, _ in reversed(history):
+            a = rho * ((sKC * qR).sum(dim=(0, 2)) + (sb * qb).sum(dim=1))
+            qR -= a[None, :, None] * yR
+            qb -= a[:, None] * yb
+            dC -= a[None, :, None] * hC
+            dKC -= a[None, :, None] * hKC
+            db -= a[:, None] * hb
+            alphas.append(a)
+        if history:  # scale H0 by s'y / y'H0 y, the usual L-BFGS scaling
+            gamma = history[-1][-1]
+            dC, dKC, db = gamma[None, :, None] * dC, gamma[None, :, None] * dKC, gamma[:, None] * db
+        for (sC, sKC, sb, yR, yb, *_, rho, _), a in zip(history, reversed(alphas)):
+            beta = rho * ((yR * dKC).sum(dim=(0, 2)) + (yb * db).sum(dim=1))
+            coef = (a - beta)[None, :, None]
+            dC += coef * sC
+            dKC += coef * sKC
+            db += (a - beta)[:, None] * sb
+        if not fit_intercept:
+            db = torch.zeros_like(db)
+        dC, dKC, db = -dC, -dKC, -db
+        gd = (R * dKC).sum(dim=(0, 2)) + (gb * db).sum(dim=1)
+        done = (-gd <= 2 * tol) | (gd >= 0)
+        n_iter = torch.where(active & done, torch.full_like(n_iter, it), n_iter)
+        active = active & ~done
+        if not bool(active.any()):
+            break
+        # backtracking (Armijo) line search, every strength at once, no products with K
+        t = torch.where(active, torch.ones_like(gd), torch.zeros_like(gd))
+        quad = (dC * dKC).sum(dim=(0, 2))
+        cross = (dC * KC).sum(dim=(0, 2)) + (C * dKC).sum(dim=(0, 2))
+        pen0 = (C * KC).sum(dim=(0, 2))
+        for _ in range(40):
+            tc = t[None, :, None]
+            loss, _ = _loss_and_probabilities(KC + tc * dKC + (b + t[:, None] * db)[None],
+                                              Ym, binary)
+            f_t = loss + 0.5 * l2 * (pen0 + t * cross + t * t * quad)
+            ok = (f_t <= f + 1e-4 * t * gd) | ~active
+            if bool(ok.all()):
+                break
+            t = torch.where(ok, t, 0.5 * t)
+        tc = t[None, :, None]
+        sC, sKC, sb = tc * dC, tc * dKC, t[:, None] * db
+        C, KC, b = C + sC, KC + sKC, b + sb
+        if (it + 1) % _RESYNC == 0:  # drop the drift of the updated products
+            KC = (K @ C.reshape(m, -1)).reshape(C.shape)
+        f_new, R_new, gb_new = state(C, KC, b)
+        pC_new, pKC_new = precondition(R_new)
+        yR, yb = R_new - R, gb_new - gb
+        hC, hKC, hb = pC_new - pC, pKC_new - pKC, yb / bound
+        sy = (sKC * yR).sum(dim=(0, 2)) + (sb * yb).sum(dim=1)
+        yHy = (yR * hKC).sum(dim=(0, 2)) + (yb * hb).sum(dim=1)
+        good = (sy > 1e-20) & (yHy > 0)
+        rho = torch.where(good, 1.0 / sy.clamp_min(1e-20), torch.zeros_like(sy))
+        gamma = torch.where(good, sy / yHy.clamp_min(1e-300), torch.ones_like(sy))
+        history.append((sC, sKC, sb, yR, yb, hC, hKC, hb, rho, gamma))
+        if len(history) > _MEMORY:
+            history.pop(0)
+        f, R, gb, pC, pKC = f_new, R_new, gb_new, pC_new, pKC_new
+    return C, b, n_iter
+
+
+def cv_logistic_logits(X: np.ndarray, codes: np.ndarray, n_classes: int,
+                       splits: Sequence[tuple[np.ndarray, np.ndarray]], l2s: Sequence[float],
+                       *, standardize: bool = True, fit_intercept: bool = True,
+                       tol: float = 1e-8, max_iter: int = 500,
+                       device: str | torch.device = "cpu", dtype: torch.dtype | None = None
+                       ) -> tuple[list[np.ndarray], np.ndarray]:
+    """Held-out logits of L2-penalised logistic regression for every fold and strength.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Responses; every training fold must have fewer samples than features.
+    codes : ndarray of shape (n_samples,)
+        Class codes in ``0 .. n_classes - 1``.
+    n_classes : int
+    splits : sequence of (train, test) index arrays
+    l2s : sequence of float
+        Penalty strengths (> 0), scaled as :class:`LogisticDecoder`'s ``l2``
+        (scikit-learn's ``LogisticRegression(C=1 / (n_train * l2))``).
+    standardize : bool, default=True
+        Scale each feature by its training fold's standard deviation.
+    fit_intercept : bool, default=True
+    tol, max_iter
+        See :func:`fit_kernel_logistic`.
+    device : str or torch.device, default="cpu"
+    dtype : torch.dtype, optional
+        Precision of the Gram products (see :func:`._kernels.as_data_tensor`).
+
+    Returns
+    -------
+    logits : list of ndarray of shape (n_l2, n_test, q)
+        One per split; ``q`` is 1 for two classes (the logit of class 1), else
+        ``n_classes``.
+    n_iter : ndarray of shape (n_splits, n_l2)
+        L-BFGS iterations of each model.
+    """
+    Xt = as_data_tensor(X, device, dtype)
+    y = torch.as_tensor(np.asarray(codes), device=Xt.device)
+    out, iters = [], []
+    kernels = fold_kernels(Xt, splits, standardize=standardize, shift=fit_intercept)
+    for (K, K_e), (train, _) in zip(kernels, splits):
+        C, b, n_iter = fit_kernel_logistic(K, y[torch.as_tensor(train, device=Xt.device)],
+                                           n_classes, l2s, fit_intercept=fit_intercept,
+                                           tol=tol, max_iter=max_iter)
+        del K
+        logits = (K_e @ C.reshape(len(C), -1)).reshape(-1, *C.shape[1:]) + b[None]
+        out.append(logits.permute(1, 0, 2).cpu().numpy())
+        iters.append(n_iter.cpu().numpy())
+    return out, np.array(iters)

@@ -17,7 +17,8 @@ from scipy.special import log_softmax, softmax
 from torch import nn
 
 from .._validation import check_number
-from ._base import ClassifierDecoder, RegressorDecoder
+from ._base import ClassifierDecoder, FoldData, FoldPredictions, RegressorDecoder
+from ._core import standardization, standardize
 from ._training import Dropout, TorchDecoder
 
 __all__ = ["MLPClassifierDecoder", "MLPDecoder", "build_mlp"]
@@ -118,6 +119,27 @@ class _MLPBase(TorchDecoder):
                 f"The 'batch_norm' parameter of {self._owner} must be a bool. "
                 f"Got {self.batch_norm!r} instead."
             )
+
+    # ------------------------------------------------------------ fast cross-validation
+    _fast_cv_params = ("l1", "l2", "dropout")
+
+    def _has_fast_cv(self) -> bool:
+        return not self.batch_norm and self.optimizer in ("adam", "sgd")
+
+    def _fast_cv(self, candidates: list[Any], folds: list[FoldData], X: np.ndarray,
+                 y: np.ndarray, *, return_models: bool, max_memory: int | None,
+                 progress: bool) -> FoldPredictions | None:
+        """Every setting of a fold trained as one stacked model (:mod:`._mlp_stacked`),
+        each exactly as its own ``fit`` would; None when their training sets differ."""
+        from ._mlp_stacked import fit_mlp_stacked
+
+        settings = [{k: c.get_params()[k] for k in self._fast_cv_params} for c in candidates]
+        fitted = fit_mlp_stacked(self, settings, X, y, [(f.train, f.test) for f in folds],
+                                 max_memory=max_memory, progress=progress)
+        if fitted is None:
+            return None
+        preds = [[m.predict(X[f.test]) for m in models] for f, models in zip(folds, fitted)]
+        return FoldPredictions(preds, fitted if return_models else None)
 
     def _check_n_samples(self, n: int) -> None:
         if self.batch_norm and n < 2:
@@ -334,10 +356,8 @@ class MLPDecoder(RegressorDecoder, _MLPBase):
         T = self._targets(y)
         self.target_mean_, self.target_scale_ = None, None
         if self.period_ is None and self.standardize:
-            self.target_mean_ = T.mean(axis=0)
-            scale = T.std(axis=0)
-            self.target_scale_ = np.where(scale > 0, scale, 1.0)
-            T = (T - self.target_mean_) / self.target_scale_
+            self.target_mean_, self.target_scale_ = standardization(T)
+            T = standardize(T, self.target_mean_, self.target_scale_)
         return X, T
 
     def predict(self, X: Any) -> np.ndarray:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import torch
 
 from .._validation import check_choice, check_number
 from ._base import ClassifierDecoder, seed_from_random_state
@@ -189,7 +188,7 @@ class PerceptronDecoder(ClassifierDecoder):
         self._check_params()
         X, codes = self._validate_fit(X, y)
         rng = np.random.default_rng(seed_from_random_state(self.random_state, self._owner))
-        Xs = self._fit_standardizer(torch.from_numpy(np.array(X, dtype=np.float64))).numpy()
+        Xs = self._fit_standardizer(np.array(X, dtype=np.float64))
         n_rows = 1 if len(self.classes_) == 2 else len(self.classes_)
         W, b = np.zeros((n_rows, Xs.shape[1])), np.zeros(n_rows)
         history: dict[str, list[float]] = {"mistakes": [], "weight_change": []}

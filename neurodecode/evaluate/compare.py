@@ -17,10 +17,9 @@ from scipy import stats
 from sklearn.base import clone
 from tqdm.auto import tqdm
 
-from .._validation import check_choice, format_available
+from .._validation import check_choice, check_number, format_available
 from ..data import Recording
-from .cross_validate import CVResult, cross_validate
-from .metrics import default_scoring
+from .cross_validate import CVResult, _permuted, cross_validate, cross_validate_settings
 from .splits import make_splits
 
 __all__ = [
@@ -269,9 +268,11 @@ def sweep(decoder: Any, grid: dict[str, list[Any]], recording: Recording, cv: in
     progress : bool, default=False
     random_state : int or None, default=0
     batched : {"auto", True, False}, default="auto"
-        Train all folds x settings at once where the decoder family allows it exactly
-        (see :mod:`neurodecode.evaluate.batched`); False fits each model in turn (same
-        scores within floating-point tolerance); True fails if batching is impossible.
+        Fit all folds x settings at once through the decoder family's fast path where it
+        has one (``decoder.cross_val_predictions``: ridge strengths from one
+        factorisation per fold, L2-logistic strengths by one batched solver, stacked
+        networks); False fits each model in turn (same scores within floating-point
+        tolerance); True fails where there is no fast path.
     max_memory : int, optional
         Byte budget of one batch of stacked models (default: half the device's free
         memory); bigger sweeps are trained in chunks of models.
@@ -300,38 +301,12 @@ def sweep(decoder: Any, grid: dict[str, list[Any]], recording: Recording, cv: in
     settings = parameter_grid(decoder, grid)
     names = [_label(p) for p in settings]
     check_choice(batched, "batched", ("auto", True, False), "sweep")
-    if batched is not False:
-        from .batched import batched_sweep
-
-        plain = not (set(kwargs) - {"groups", "gap", "return_models"})
-        results = None
-        if plain:
-            splits = make_splits(recording, cv, groups=kwargs.get("groups"),
-                                 random_state=random_state, gap=kwargs.get("gap"))
-            names_scoring = list(default_scoring(recording.kind)) if scoring is None else (
-                [scoring] if isinstance(scoring, str) else list(scoring))
-            results = batched_sweep(decoder, settings, names, recording, splits,
-                                    names_scoring, progress=progress,
-                                    return_models=kwargs.get("return_models", False),
-                                    max_memory=max_memory)
-        if results is not None:
-            first = next(iter(results.values()))
-            return ComparisonResult(results, dict(zip(names, settings)), first.primary,
-                                    first.greater_is_better[first.primary])
-        if batched is True:
-            raise ValueError(
-                f"batched=True but this sweep of {type(decoder).__name__} cannot be trained "
-                "as one batch (supported: LinearDecoder in closed form sweeping l2, "
-                "LogisticDecoder with L-BFGS sweeping l2 > 0 with more neurons than training "
-                "trials, MLPDecoder and "
-                "MLPClassifierDecoder sweeping l1/l2/dropout with adam or sgd, with no "
-                "preprocessing or permutations). Use batched='auto' or False."
-            )
-    candidates = {n: clone(decoder).set_params(**p) for n, p in zip(names, settings)}
-    res = compare(candidates, recording, cv, scoring=scoring, progress=progress,
-                  random_state=random_state, **kwargs)
-    res.params = dict(zip(names, settings))
-    return res
+    results = cross_validate_settings(decoder, recording, cv, settings, scoring=scoring,
+                                      progress=progress, random_state=random_state,
+                                      batched=batched, max_memory=max_memory, **kwargs)
+    first = results[0]
+    return ComparisonResult(dict(zip(names, results)), dict(zip(names, settings)),
+                            first.primary, first.greater_is_better[first.primary])
 
 
 @dataclass
@@ -370,7 +345,8 @@ class NestedCVResult:
 def nested_cross_validate(decoder: Any, grid: dict[str, list[Any]], recording: Recording,
                           cv: int | Any = 5, inner_cv: int | Any = 3, *,
                           scoring: str | list[str] | None = None, progress: bool = False,
-                          random_state: int | None = 0, **kwargs: Any) -> NestedCVResult:
+                          random_state: int | None = 0, n_permutations: int = 0,
+                          **kwargs: Any) -> NestedCVResult:
     """Nested cross-validation: choose the setting inside each outer training fold.
 
     For each outer split, :func:`sweep` runs on the training samples only (with
@@ -388,6 +364,11 @@ def nested_cross_validate(decoder: Any, grid: dict[str, list[Any]], recording: R
     scoring : str or list of str, optional
     progress : bool, default=False
     random_state : int or None, default=0
+    n_permutations : int, default=0
+        Repeat the whole nested procedure (inner choice included) this many times on
+        shuffled data (responses shuffled across trials, circularly shifted for time
+        bins; same outer splits) for a chance level and a p-value of the outer score,
+        stored in ``result.outer.permutation`` (``null``, ``p_value``, ``chance``).
     **kwargs
         Passed to :func:`cross_validate` (``preprocess``, ``gap``...).
 
@@ -410,33 +391,55 @@ def nested_cross_validate(decoder: Any, grid: dict[str, list[Any]], recording: R
     [1.0, 1.0, 1.0]
     """
     parameter_grid(decoder, grid)  # fail early on bad names
+    check_number(n_permutations, "n_permutations", "nested_cross_validate", low=0,
+                 integer=True)
     groups = kwargs.pop("groups", None)
     outer_splits = make_splits(recording, cv, groups=groups, random_state=random_state,
                                gap=kwargs.get("gap"))
-    chosen, inner_results, outer_splits_used = [], [], []
-    for train, test in tqdm(outer_splits, desc="nested CV", disable=not progress, leave=False):
-        inner_rec = recording.select(trials=train)
-        inner = sweep(decoder, grid, inner_rec, inner_cv, scoring=scoring,
-                      random_state=random_state, **kwargs)
+    outer, chosen, inner = _nested(decoder, grid, recording, outer_splits, inner_cv,
+                                   scoring, random_state, progress, kwargs)
+    if n_permutations:
+        rng = np.random.default_rng(random_state)
+        null = []
+        for _ in tqdm(range(n_permutations), desc="permutations", disable=not progress,
+                      leave=False):
+            shuffled = recording.with_responses(
+                _permuted(recording.responses, rng, recording.is_time_binned))
+            null.append(_nested(decoder, grid, shuffled, outer_splits, inner_cv, scoring,
+                                random_state, False, kwargs)[0].mean())
+        null_arr, real = np.array(null), outer.mean()
+        greater = outer.greater_is_better[outer.primary]
+        hits = np.sum(null_arr >= real) if greater else np.sum(null_arr <= real)
+        outer.permutation = {"null": null_arr, "p_value": (1 + hits) / (1 + n_permutations),
+                             "chance": float(null_arr.mean())}
+    return NestedCVResult(outer=outer, chosen=chosen, inner=inner)
+
+
+def _nested(decoder: Any, grid: dict[str, list[Any]], recording: Recording,
+            outer_splits: list, inner_cv: Any, scoring: Any, random_state: int | None,
+            progress: bool, kwargs: dict[str, Any]
+            ) -> tuple[CVResult, list[dict[str, Any]], list[ComparisonResult]]:
+    """One nested cross-validation on fixed outer splits: the inner sweep chooses a
+    setting on each outer training set; that setting is refitted and scored."""
+    chosen, inner_results = [], []
+    for train, _ in tqdm(outer_splits, desc="nested CV", disable=not progress, leave=False):
+        inner = sweep(decoder, grid, recording.select(trials=train), inner_cv,
+                      scoring=scoring, random_state=random_state, **kwargs)
         chosen.append(inner.best_params)
         inner_results.append(inner)
-        outer_splits_used.append((train, test))
-    # refit each fold's choice on its outer training set, score on its test set
-    per_fold = []
-    for (train, test), params in zip(outer_splits_used, chosen):
-        dec = clone(decoder).set_params(**params)
-        per_fold.append(cross_validate(dec, recording, [(train, test)], scoring=scoring,
-                                       random_state=random_state, **kwargs))
+    per_fold = [cross_validate(clone(decoder).set_params(**params), recording, [split],
+                               scoring=scoring, random_state=random_state, **kwargs)
+                for split, params in zip(outer_splits, chosen)]
     first = per_fold[0]
     y_pred = np.empty_like(first.y_pred)
-    for r, (_, test) in zip(per_fold, outer_splits_used):
+    for r, (_, test) in zip(per_fold, outer_splits):
         y_pred[test] = r.y_pred[test]
     outer = CVResult(
         scores={m: np.concatenate([r.scores[m] for r in per_fold]) for m in first.scores},
         primary=first.primary, greater_is_better=first.greater_is_better,
-        y_true=first.y_true, y_pred=y_pred, splits=outer_splits_used,
+        y_true=first.y_true, y_pred=y_pred, splits=list(outer_splits),
         fit_time=np.concatenate([r.fit_time for r in per_fold]),
         score_time=np.concatenate([r.score_time for r in per_fold]),
         kind=first.kind, period=first.period, decoder=f"nested({decoder!r})",
     )
-    return NestedCVResult(outer=outer, chosen=chosen, inner=inner_results)
+    return outer, chosen, inner_results

@@ -14,12 +14,20 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
-from .._validation import check_number
+from .._validation import check_choice, check_number
 from ..data import Recording
+from ..decoders._core import decode_angles, encode_angles
 from .metrics import confusion, default_scoring, get_scorer
 from .splits import make_splits
 
-__all__ = ["CVResult", "CircularRegressor", "build_pipeline", "cross_validate"]
+__all__ = [
+    "CVResult",
+    "CircularRegressor",
+    "build_pipeline",
+    "cross_validate",
+    "cross_validate_settings",
+    "fold_predictions",
+]
 
 
 class CircularRegressor(RegressorMixin, BaseEstimator):
@@ -61,8 +69,7 @@ class CircularRegressor(RegressorMixin, BaseEstimator):
         -------
         self
         """
-        ang = np.asarray(y, dtype=np.float64) * (2 * np.pi / self.period)
-        self.estimator_ = clone(self.estimator).fit(X, np.c_[np.cos(ang), np.sin(ang)])
+        self.estimator_ = clone(self.estimator).fit(X, encode_angles(y, self.period))
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
@@ -76,18 +83,15 @@ class CircularRegressor(RegressorMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples,)
         """
-        cs = np.asarray(self.estimator_.predict(X))
-        ang = np.arctan2(cs[:, 1], cs[:, 0]) % (2 * np.pi)
-        out = ang * (self.period / (2 * np.pi))
-        return np.where(out >= self.period, 0.0, out)
+        return decode_angles(np.asarray(self.estimator_.predict(X)), self.period)
 
 
 def _circular_f(X: np.ndarray, y: np.ndarray, period: float = 360.0
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Univariate F-score of each neuron against cos and sin of the stimulus (the larger)."""
-    ang = np.asarray(y, dtype=np.float64) * (2 * np.pi / period)
-    fc, pc = f_regression(X, np.cos(ang))
-    fs, ps = f_regression(X, np.sin(ang))
+    cos_sin = encode_angles(y, period)
+    fc, pc = f_regression(X, cos_sin[:, 0])
+    fs, ps = f_regression(X, cos_sin[:, 1])
     return np.fmax(fc, fs), np.fmin(pc, ps)
 
 
@@ -323,34 +327,87 @@ class CVResult:
                          normalize=normalize)
 
 
-def _run_folds(est: Any, X: np.ndarray, y: np.ndarray, splits: list, scorers: dict,
-               keep_models: bool, bar: Any) -> tuple[dict, np.ndarray, np.ndarray,
-                                                     np.ndarray, list]:
+def fold_predictions(est: Any, X: np.ndarray, y: np.ndarray, splits: list,
+                     settings: list[dict[str, Any]] | None = None, *,
+                     batched: bool | str = "auto", return_models: bool = False,
+                     max_memory: int | None = None, bar: Any = None
+                     ) -> tuple[list[list[np.ndarray]], np.ndarray, list[list[Any]] | None, bool]:
+    """Held-out predictions of every (setting, fold): ``preds[setting][fold]``.
+
+    The decoder's own fast path (``est.cross_val_predictions``) computes them when its
+    family has one for these settings; otherwise each model is cloned, fitted on the
+    fold's training samples and asked to predict its test samples, settings in turn.
+    Both run the same validation, so they raise the same errors.
+
+    Returns
+    -------
+    preds : list (per setting) of list (per fold) of ndarray
+    fit_time : ndarray of shape (n_settings, n_folds)
+        Seconds per model (the fast path's time shared equally).
+    models : list of list, or None
+        ``models[setting][fold]`` with ``return_models``.
+    batched : bool
+        Whether the fast path ran.
+    """
+    settings = settings or [{}]
+    t0 = time.perf_counter()
+    fast = None
+    if batched is not False and hasattr(est, "cross_val_predictions"):
+        fast = est.cross_val_predictions(X, y, splits, settings, return_models=return_models,
+                                         max_memory=max_memory, progress=False)
+    if fast is not None:
+        share = (time.perf_counter() - t0) / (len(settings) * len(splits))
+        if bar is not None:
+            bar.update(len(splits))
+        preds = [[fast.predictions[k][j] for k in range(len(splits))]
+                 for j in range(len(settings))]
+        models = None if fast.models is None else [
+            [fast.models[k][j] for k in range(len(splits))] for j in range(len(settings))]
+        if return_models and models is None:  # the path keeps no models: fit them
+            models = [[clone(est).set_params(**s).fit(X[tr], y[tr]) for tr, _ in splits]
+                      for s in settings]
+        return preds, np.full((len(settings), len(splits)), share), models, True
+    if batched is True:
+        raise ValueError(
+            f"batched=True but {type(est).__name__} has no fast cross-validated path for "
+            f"these settings ({settings}). Use batched='auto' or False."
+        )
+    preds, times, models = [], [], []
+    for setting in settings:
+        per_fold, fold_times, fold_models = [], [], []
+        for train, test in splits:
+            model = clone(est).set_params(**setting)
+            t1 = time.perf_counter()
+            model.fit(X[train], y[train])
+            fold_times.append(time.perf_counter() - t1)
+            per_fold.append(np.asarray(model.predict(X[test])))
+            if return_models:
+                fold_models.append(model)
+            if bar is not None:
+                bar.update(1)
+        preds.append(per_fold)
+        times.append(fold_times)
+        models.append(fold_models)
+    return preds, np.array(times), (models if return_models else None), False
+
+
+def _scored(preds: list[np.ndarray], y: np.ndarray, splits: list, scorers: dict
+            ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Per-fold scores of one setting's held-out predictions, the out-of-fold prediction
+    of every sample, and the seconds spent scoring each fold."""
     scores: dict[str, list[float]] = {name: [] for name in scorers}
-    y_pred: np.ndarray | None = None
-    fit_t, score_t, models = [], [], []
-    for train, test in splits:
-        model = clone(est)
+    first = preds[0]
+    y_pred = np.empty((len(y),) + first.shape[1:], dtype=first.dtype)
+    if y_pred.dtype.kind == "f":
+        y_pred[:] = np.nan
+    score_t = []
+    for (_, test), pred in zip(splits, preds):
         t0 = time.perf_counter()
-        model.fit(X[train], y[train])
-        t1 = time.perf_counter()
-        pred = np.asarray(model.predict(X[test]))
-        if y_pred is None:
-            y_pred = np.empty((len(y),) + pred.shape[1:], dtype=pred.dtype)
-            if y_pred.dtype.kind in "f":
-                y_pred[:] = np.nan
         y_pred[test] = pred
         for name, (func, _) in scorers.items():
             scores[name].append(float(func(y[test], pred)))
-        score_t.append(time.perf_counter() - t1)
-        fit_t.append(t1 - t0)
-        if keep_models:
-            models.append(model)
-        if bar is not None:
-            bar.update(1)
-    assert y_pred is not None
-    return ({k: np.array(v) for k, v in scores.items()}, y_pred, np.array(fit_t),
-            np.array(score_t), models)
+        score_t.append(time.perf_counter() - t0)
+    return {k: np.array(v) for k, v in scores.items()}, y_pred, np.array(score_t)
 
 
 def _permuted(y: np.ndarray, rng: np.random.Generator, time_binned: bool) -> np.ndarray:
@@ -364,7 +421,7 @@ def cross_validate(decoder: Any, recording: Recording, cv: int | Any = 5, *,
                    scoring: str | list[str] | None = None, preprocess: Any = None,
                    groups: Any = None, gap: int | None = None, n_permutations: int = 0,
                    return_models: bool = False, random_state: int | None = 0,
-                   progress: bool = False) -> CVResult:
+                   progress: bool = False, batched: bool | str = "auto") -> CVResult:
     """Cross-validated decoding of a recording's stimulus from its responses.
 
     Each fold clones the decoder (and the preprocessing steps), fits them on the training
@@ -398,10 +455,16 @@ def cross_validate(decoder: Any, recording: Recording, cv: int | Any = 5, *,
         Seeds the splits and the permutations.
     progress : bool, default=False
         Show a progress bar over folds (and permutations).
+    batched : {"auto", True, False}, default="auto"
+        Use the decoder family's fast cross-validated path where it has one
+        (``decoder.cross_val_predictions``: shared factorisations, exact float64 solvers
+        for small problems; the same numbers as fitting each fold); False fits each fold
+        in turn; True fails where there is no fast path.
 
     Returns
     -------
     CVResult
+        ``extra["batched"]`` says whether the fast path ran.
 
     Raises
     ------
@@ -418,57 +481,112 @@ def cross_validate(decoder: Any, recording: Recording, cv: int | Any = 5, *,
     >>> res.primary, res.y_pred.shape
     ('median_error', (300,))
     """
+    return cross_validate_settings(
+        decoder, recording, cv, [{}], scoring=scoring, preprocess=preprocess, groups=groups,
+        gap=gap, n_permutations=n_permutations, return_models=return_models,
+        random_state=random_state, progress=progress, batched=batched)[0]
+
+
+def cross_validate_settings(decoder: Any, recording: Recording, cv: int | Any,
+                            settings: list[dict[str, Any]], *,
+                            scoring: str | list[str] | None = None, preprocess: Any = None,
+                            groups: Any = None, gap: int | None = None,
+                            n_permutations: int = 0, return_models: bool = False,
+                            random_state: int | None = 0, progress: bool = False,
+                            batched: bool | str = "auto", max_memory: int | None = None
+                            ) -> list[CVResult]:
+    """:func:`cross_validate` of ``decoder`` with each of several settings, same splits.
+
+    All settings go to the decoder family's fast path at once where it has one
+    (``decoder.cross_val_predictions``), else each model is fitted in turn. Parameters
+    are those of :func:`cross_validate`, plus ``settings`` (a list of dicts of parameter
+    values, one per candidate) and ``max_memory`` (byte budget of stacked models).
+
+    Returns
+    -------
+    list of CVResult
+        One per setting, in order.
+    """
     if not isinstance(recording, Recording):
         raise TypeError(
             f"cross_validate takes a Recording; got {type(recording).__name__}. Build one "
             "with neurodecode.data.Recording(responses, stimulus, kind=...)."
         )
     check_number(n_permutations, "n_permutations", "cross_validate", low=0, integer=True)
+    check_choice(batched, "batched", ("auto", True, False), "cross_validate")
     names = list(default_scoring(recording.kind)) if scoring is None else (
         [scoring] if isinstance(scoring, str) else list(scoring))
     scorers = {n: get_scorer(n, recording.kind, recording.period) for n in names}
     splits = make_splits(recording, cv, groups=groups, random_state=random_state, gap=gap)
-    est = build_pipeline(_adapt_decoder(decoder, recording), preprocess, kind=recording.kind,
-                         period=recording.period, random_state=random_state)
+    adapted = _adapt_decoder(decoder, recording)
+    est = build_pipeline(adapted, preprocess, kind=recording.kind, period=recording.period,
+                         random_state=random_state)
+    prefix = "estimator__" if isinstance(adapted, CircularRegressor) and not isinstance(
+        decoder, CircularRegressor) else ""
+    prefix = ("decoder__" if est is not adapted else "") + prefix
+    est_settings = [{prefix + k: v for k, v in s.items()} for s in settings]
     X, y = recording.responses, recording.stimulus
     classes = None
     if recording.kind == "categorical":
         # fit on integer codes (scikit-learn rejects float labels such as bin centres)
         classes, y = recording.classes, recording.stimulus_codes()
-    total = len(splits) * (1 + n_permutations)
+    total = len(splits) * len(settings) * (1 + n_permutations)
     bar = tqdm(total=total, desc="cross-validation", disable=not progress, leave=False)
     try:
-        scores, y_pred, fit_t, score_t, models = _run_folds(
-            est, X, y, splits, scorers, return_models, bar)
-        permutation = None
+        preds, fit_t, models, fast = fold_predictions(
+            est, X, y, splits, est_settings, batched=batched, return_models=return_models,
+            max_memory=max_memory, bar=bar)
+        scored = [_scored(p, y, splits, scorers) for p in preds]
+        nulls: list[dict[str, Any] | None] = [None] * len(settings)
         if n_permutations:
-            rng = np.random.default_rng(random_state)
-            primary = names[0]
-            null = []
-            for _ in range(n_permutations):
-                y_perm = _permuted(y, rng, recording.is_time_binned)
-                s, *_ = _run_folds(est, X, y_perm, splits, {primary: scorers[primary]},
-                                   False, bar)
-                null.append(float(np.mean(s[primary])))
-            real = float(np.mean(scores[primary]))
-            greater = scorers[primary][1]
-            null_arr = np.array(null)
-            hits = np.sum(null_arr >= real) if greater else np.sum(null_arr <= real)
-            permutation = {"null": null_arr, "p_value": (1 + hits) / (1 + n_permutations),
-                           "chance": float(null_arr.mean())}
+            nulls = _permutation_test(
+                est, X, y, splits, est_settings, scorers[names[0]],
+                [float(np.mean(sc[names[0]])) for sc, _, _ in scored], n_permutations,
+                random_state, recording.is_time_binned, batched, max_memory, bar)
     finally:
         bar.close()
-    if classes is not None:  # back from integer codes to labels, where predicted
-        tested = np.zeros(len(y), dtype=bool)
-        for _, test in splits:
-            tested[test] = True
-        labels = np.empty(len(y), dtype=classes.dtype)
-        labels[tested] = classes[y_pred[tested]]
-        y, y_pred = classes[y], labels
-    return CVResult(
-        scores=scores, primary=names[0],
-        greater_is_better={n: g for n, (_, g) in scorers.items()},
-        y_true=y, y_pred=y_pred, splits=splits, fit_time=fit_t, score_time=score_t,
-        kind=recording.kind, period=recording.period, decoder=repr(decoder),
-        models=models if return_models else None, permutation=permutation,
-    )
+    results = []
+    for j, setting in enumerate(settings):
+        scores, y_pred, score_t = scored[j]
+        y_true = y
+        if classes is not None:  # back from integer codes to labels, where predicted
+            tested = np.zeros(len(y), dtype=bool)
+            for _, test in splits:
+                tested[test] = True
+            labels = np.empty(len(y), dtype=classes.dtype)
+            labels[tested] = classes[y_pred[tested]]
+            y_true, y_pred = classes[y], labels
+        results.append(CVResult(
+            scores=scores, primary=names[0],
+            greater_is_better={n: g for n, (_, g) in scorers.items()},
+            y_true=y_true, y_pred=y_pred, splits=splits, fit_time=fit_t[j],
+            score_time=score_t, kind=recording.kind, period=recording.period,
+            decoder=repr(clone(decoder).set_params(**setting) if setting else decoder),
+            models=models[j] if models is not None else None, permutation=nulls[j],
+            extra={"batched": fast},
+        ))
+    return results
+
+
+def _permutation_test(est: Any, X: np.ndarray, y: np.ndarray, splits: list,
+                      settings: list[dict[str, Any]], scorer: tuple[Any, bool],
+                      real: list[float], n_permutations: int, random_state: int | None,
+                      time_binned: bool, batched: bool | str, max_memory: int | None,
+                      bar: Any) -> list[dict[str, Any]]:
+    """Refit every setting on shuffled stimuli (same splits, same shuffles for every
+    setting) to estimate chance and a p-value of each."""
+    rng = np.random.default_rng(random_state)
+    func, greater = scorer
+    null = np.empty((len(settings), n_permutations))
+    for i in range(n_permutations):
+        y_perm = _permuted(y, rng, time_binned)
+        preds, *_ = fold_predictions(est, X, y_perm, splits, settings, batched=batched,
+                                     max_memory=max_memory, bar=bar)
+        for j, per_fold in enumerate(preds):
+            null[j, i] = np.mean([func(y_perm[test], p) for (_, test), p in zip(splits, per_fold)])
+    out = []
+    for j in range(len(settings)):
+        hits = np.sum(null[j] >= real[j]) if greater else np.sum(null[j] <= real[j])
+        out.append({"null": null[j], "p_value": (1 + hits) / (1 + n_permutations),
+                    "chance": float(null[j].mean())})
+    return out

@@ -22,7 +22,6 @@ from tqdm.auto import tqdm
 
 from .._validation import as_numpy, check_number
 from ..data import Recording
-from ._ridge_cv import cv_ridge_predictions
 from .cross_validate import _adapt_decoder, cross_validate
 from .metrics import default_scoring, get_scorer
 from .splits import make_splits
@@ -195,7 +194,8 @@ class ScalingResult:
         Size of the whole recording.
     n_folds : int
     batched : bool
-        Whether the batched ridge path was used (exact, faster).
+        Whether every score came from the decoder family's fast cross-validated path
+        (same numbers as fitting each fold, faster).
     """
 
     neurons: ScalingCurve | None
@@ -242,7 +242,7 @@ class ScalingResult:
         """
         lines = [f"Scaling of {self.metric} ({self.decoder}), {self.n_folds}-fold CV, "
                  f"recording {self.n_trials} trials x {self.n_neurons} neurons"
-                 + (", batched ridge" if self.batched else "")]
+                 + (", fast path" if self.batched else "")]
         for c in self.curves():
             what = "neurons" if c.axis == "neurons" else "training trials"
             lines.append(f"  {what} ({c.scores.shape[1]} random subsets each):")
@@ -309,43 +309,10 @@ def _plot_curve(ax: Axes, curve: ScalingCurve, metric: str) -> None:
 
 
 # --------------------------------------------------------------------------- scoring
-def _batched_ok(decoder: Any, recording: Recording, metric: str) -> bool:
-    """A closed-form LinearDecoder on a circular or linear stimulus: exact ridge path."""
-    from ..decoders import LinearDecoder
-
-    if type(decoder) is not LinearDecoder or metric == _THRESHOLD:
-        return False
-    p = decoder.get_params()
-    return (recording.kind != "categorical" and p["l1"] == 0
-            and p["solver"] in ("auto", "closed_form") and not p["early_stopping"])
-
-
-def _score_batched(decoder: Any, recording: Recording, neurons: np.ndarray, splits: list,
-                   metric: str) -> float:
-    """Mean held-out metric of a LinearDecoder from :func:`cv_ridge_predictions` (same model)."""
-    from ..decoders._base import angles_to_targets, targets_to_angles
-
-    period = recording.period if decoder.period is None else decoder.period
-    y = recording.stimulus
-    Y = angles_to_targets(y, period) if recording.kind == "circular" else y
-    preds = cv_ridge_predictions(recording.responses[:, neurons], Y, splits, [float(decoder.l2)],
-                       standardize=bool(decoder.standardize),
-                       fit_intercept=bool(decoder.fit_intercept))
-    func, _ = get_scorer(metric, recording.kind, recording.period)
-    scores = []
-    for (_, test), pred in zip(splits, preds):
-        p = pred[0]
-        p = targets_to_angles(p, period) if recording.kind == "circular" else (
-            p[:, 0] if p.shape[1] == 1 and y.ndim == 1 else p)
-        scores.append(func(y[test], p))
-    return float(np.mean(scores))
-
-
 def _score(decoder: Any, recording: Recording, neurons: np.ndarray, splits: list, metric: str,
-           batched: bool, threshold_kwargs: dict[str, Any]) -> float:
-    """Mean held-out metric of the decoder on a subset of neurons with given splits."""
-    if batched:
-        return _score_batched(decoder, recording, neurons, splits, metric)
+           batched: list[bool], threshold_kwargs: dict[str, Any]) -> float:
+    """Mean held-out metric of the decoder on a subset of neurons with given splits;
+    appends to ``batched`` whether the decoder family's fast path computed it."""
     sub = recording if len(neurons) == recording.n_neurons else recording.select(
         neurons=neurons)
     if metric == _THRESHOLD:
@@ -353,7 +320,9 @@ def _score(decoder: Any, recording: Recording, neurons: np.ndarray, splits: list
 
         kwargs = {"n_bootstrap": 0, **threshold_kwargs}
         return neurometric_threshold(sub, decoder=decoder, cv=splits, **kwargs).threshold
-    return cross_validate(decoder, sub, cv=splits, scoring=[metric]).mean()
+    result = cross_validate(decoder, sub, cv=splits, scoring=[metric])
+    batched.append(bool(result.extra.get("batched", False)))
+    return result.mean()
 
 
 def _check_sizes(sizes: Any, name: str, low: int, high: int, default: np.ndarray
@@ -380,7 +349,7 @@ def _default_sizes(low: int, high: int) -> np.ndarray:
 
 
 def _neuron_axis(decoder: Any, recording: Recording, sizes: np.ndarray, n_repeats: int,
-                 splits: list, metric: str, batched: bool, kwargs: dict[str, Any],
+                 splits: list, metric: str, batched: list[bool], kwargs: dict[str, Any],
                  rng: np.random.Generator, bar: Any) -> np.ndarray:
     scores = np.empty((len(sizes), n_repeats))
     n = recording.n_neurons
@@ -397,7 +366,7 @@ def _neuron_axis(decoder: Any, recording: Recording, sizes: np.ndarray, n_repeat
 
 
 def _trial_axis(decoder: Any, recording: Recording, sizes: np.ndarray, n_repeats: int,
-                splits: list, metric: str, batched: bool, kwargs: dict[str, Any],
+                splits: list, metric: str, batched: list[bool], kwargs: dict[str, Any],
                 rng: np.random.Generator, bar: Any) -> np.ndarray:
     scores = np.empty((len(sizes), n_repeats))
     all_neurons = np.arange(recording.n_neurons)
@@ -453,9 +422,9 @@ def scaling_curve(
     Parameters
     ----------
     decoder : estimator or None
-        Any decoder :func:`~neurodecode.evaluate.cross_validate` accepts. A
-        ``LinearDecoder`` solved in closed form (``l1=0``) goes through the batched ridge
-        path: exactly the same models, one Gram matrix per fold. With
+        Any decoder :func:`~neurodecode.evaluate.cross_validate` accepts; decoders with
+        a fast cross-validated path (``cross_val_predictions``: closed-form ridge,
+        L2-logistic) use it: exactly the same models, shared factorisations. With
         ``metric="threshold"`` it is the read-out of
         :func:`~neurodecode.evaluate.neurometric.neurometric_threshold` (None: its
         default ridge).
@@ -553,8 +522,8 @@ def scaling_curve(
                                                recording.n_neurons))
     trial_sizes = _check_sizes(n_trials, "n_trials", 2, smallest,
                                _default_sizes(min(20, smallest), smallest))
-    batched = decoder is not None and _batched_ok(decoder, recording, metric)
-    est = decoder if batched or decoder is None else clone(decoder)
+    batched: list[bool] = []
+    est = decoder if decoder is None else clone(decoder)
     kwargs = dict(threshold_kwargs or {})
     rng = np.random.default_rng(random_state)
     total = (len(neuron_sizes) + len(trial_sizes)) * n_repeats
@@ -571,7 +540,7 @@ def scaling_curve(
         neurons=curves["neurons"], trials=curves["trials"], metric=metric,
         greater_is_better=greater, decoder=repr(decoder) if decoder is not None else
         "neurometric default ridge", n_neurons=recording.n_neurons,
-        n_trials=recording.n_samples, n_folds=len(splits), batched=batched,
+        n_trials=recording.n_samples, n_folds=len(splits), batched=bool(batched) and all(batched),
     )
 
 

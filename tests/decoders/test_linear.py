@@ -10,7 +10,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from neurodecode.decoders import LinearDecoder
-from neurodecode.decoders.linear import ridge_closed_form, ridge_path
+from neurodecode.decoders.linear import ridge_path
 
 from ._helpers import angular_error
 
@@ -101,9 +101,9 @@ def test_no_intercept_goes_through_the_origin(seed):
     assert scaled.intercept_ == 0.0 and np.all(scaled.mean_ == 0)
 
 
-def test_ridge_closed_form_on_tensors_keeps_device_and_dtype():
+def test_ridge_path_on_tensors_keeps_device_and_dtype():
     X = torch.randn(40, 5, dtype=torch.float64)
-    W, b = ridge_closed_form(X, X[:, :2] * 3.0, 0.0)
+    W, b = (a[0] for a in ridge_path(X, X[:, :2] * 3.0, [0.0]))
     assert W.dtype == torch.float64 and W.shape == (2, 5) and b.shape == (2,)
     np.testing.assert_allclose(W.numpy(), np.eye(5)[:2] * 3.0, atol=1e-10)
 

@@ -61,9 +61,9 @@ def test_accuracy_within_one_point_of_sklearn_on_binned_orientations(population)
 
 def test_strong_l1_gives_sparse_weights(seed):
     X, y = classification_problem(seed, p=30)
-    dec = LogisticDecoder(l1=0.05, device="cpu").fit(X, y)
+    dec = LogisticDecoder(l1=0.05, max_epochs=5000, device="cpu").fit(X, y)
     assert np.mean(dec.coef_ == 0.0) > 0.6  # exact zeros from the proximal step
-    weak = LogisticDecoder(l1=1e-4, device="cpu").fit(X, y)
+    weak = LogisticDecoder(l1=1e-4, max_epochs=5000, device="cpu").fit(X, y)
     assert np.mean(weak.coef_ == 0.0) < np.mean(dec.coef_ == 0.0)
 
 

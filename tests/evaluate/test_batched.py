@@ -11,8 +11,8 @@ from sklearn.preprocessing import StandardScaler
 
 from neurodecode.data import Recording, orientation_population
 from neurodecode.decoders import LinearDecoder
+from neurodecode.decoders.linear import cv_ridge_predictions
 from neurodecode.evaluate import make_splits, sweep
-from neurodecode.evaluate._ridge_cv import cv_ridge_predictions
 
 
 @pytest.mark.parametrize("standardize", [True, False])
@@ -26,9 +26,12 @@ def test_cv_ridge_predictions_match_sklearn_per_fold(standardize, fit_intercept,
         rng.permutation(n), 3)]
     l2s = [1e-3, 1e-1, 10.0]
     kw = dict(standardize=standardize, fit_intercept=fit_intercept)
-    preds = cv_ridge_predictions(X, Y, splits, l2s, dtype=torch.float64, **kw)
+    preds = cv_ridge_predictions(X, Y, splits, l2s, engine="torch", dtype=torch.float64, **kw)
+    exact = cv_ridge_predictions(X, Y, splits, l2s, engine="numpy", **kw)  # fit's own path
+    for a, b in zip(preds, exact):
+        np.testing.assert_allclose(b, a, rtol=1e-8, atol=1e-9)
     # float32 products (as for large data), float64 solves
-    fast = cv_ridge_predictions(X, Y, splits, l2s, dtype=torch.float32, **kw)
+    fast = cv_ridge_predictions(X, Y, splits, l2s, engine="torch", dtype=torch.float32, **kw)
     for a, b in zip(preds, fast):
         np.testing.assert_allclose(b, a, rtol=1e-3, atol=1e-4)
     for (train, test), pred in zip(splits, preds):
@@ -81,7 +84,7 @@ def test_batched_linear_target_matches_pipeline():
 
 def test_batched_true_fails_where_impossible(small_population):
     rec, _ = small_population
-    with pytest.raises(ValueError, match="cannot be trained as one batch"):
+    with pytest.raises(ValueError, match="no fast cross-validated path"):
         sweep(LinearDecoder(device="cpu"), {"l1": [0.1]}, rec, cv=3, batched=True)
 
 
@@ -121,7 +124,7 @@ def test_batched_mlp_classifier_matches_sequential():
 
 def test_memory_budget_chunks_models_without_changing_them():
     from neurodecode.decoders import MLPDecoder
-    from neurodecode.evaluate._batched_mlp import _chunks
+    from neurodecode.decoders._mlp_stacked import _chunks
 
     assert [list(c) for c in _chunks(5, 100, 250)] == [[0, 1], [2, 3], [4]]
     assert [list(c) for c in _chunks(3, 100, 10)] == [[0], [1], [2]]
@@ -140,7 +143,7 @@ def test_kernel_first_layer_trains_the_same_sgd_models(batch_size, monkeypatch):
     # more neurons than training trials and plain SGD: the first layer is trained in
     # kernel form; the losses, weights and predictions are those of each model's own fit
     from neurodecode.decoders import MLPDecoder
-    from neurodecode.evaluate import _batched_mlp
+    from neurodecode.decoders import _mlp_stacked as _batched_mlp
 
     rec, _ = orientation_population(300, 90, random_state=3)
     dec = MLPDecoder(hidden=(12,), max_epochs=5, optimizer="sgd", lr=0.05,

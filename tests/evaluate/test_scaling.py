@@ -37,7 +37,10 @@ def single_thread():
 
 
 class GenericLinear(LinearDecoder):
-    """The same model, but not exactly a LinearDecoder: takes the generic (unbatched) path."""
+    """The same model without the family's fast path: every fold is fitted in turn."""
+
+    def _has_fast_cv(self) -> bool:
+        return False
 
 
 # --------------------------------------------------------------------------- fit_asymptote
@@ -130,7 +133,7 @@ def test_result_summary_plot_and_dict():
 
 def test_a_score_where_higher_is_better_is_not_fitted():
     rec, _ = orientation_population(40, 240, random_state=0)
-    res = scaling_curve(LogisticDecoder(l2=1e-2, max_epochs=50, device="cpu"),
+    res = scaling_curve(LogisticDecoder(l2=1e-2, device="cpu"),
                         rec.bin_stimulus(4), n_neurons=[10, 40], n_trials=[], n_repeats=1,
                         cv=3)
     assert res.metric == "accuracy" and res.greater_is_better and res.neurons.fit is None

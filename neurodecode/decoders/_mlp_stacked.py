@@ -21,7 +21,6 @@ are the same (up to float32 rounding); the weights are written out once at the e
 
 from __future__ import annotations
 
-import math
 import os
 from typing import Any
 
@@ -31,26 +30,13 @@ from sklearn.base import clone
 from torch import nn
 from tqdm.auto import tqdm
 
-__all__ = ["fit_mlp_batched", "supports_batched_mlp"]
+from ._base import make_generator, resolve_device
+from ._core import EarlyStopping, Penalty
 
-BATCHABLE = frozenset({"l1", "l2", "dropout"})
-
+__all__ = ["fit_mlp_stacked"]
 
 class _CannotBatch(Exception):
     """The models of a fold cannot share a training set (different validation splits)."""
-
-
-def supports_batched_mlp(decoder: Any, settings: list[dict[str, Any]]) -> bool:
-    """True for ``MLPDecoder``/``MLPClassifierDecoder`` sweeps of l1, l2 and dropout
-    trained by Adam or SGD without batch normalisation."""
-    from ..decoders import MLPClassifierDecoder, MLPDecoder
-
-    if type(decoder) not in (MLPDecoder, MLPClassifierDecoder):
-        return False
-    if any(set(s) - BATCHABLE for s in settings):
-        return False
-    p = decoder.get_params()
-    return not p["batch_norm"] and p["optimizer"] in ("adam", "sgd")
 
 
 def _linear_layers(module: nn.Module) -> list[nn.Linear]:
@@ -79,13 +65,9 @@ class _Stack:
             p[m].copy_(s)
 
     def penalty(self, l1: torch.Tensor, l2: torch.Tensor, first: int = 0) -> torch.Tensor:
-        """Per-model ``l2/2 sum ||W||^2 + l1 sum |W|`` (weights of layers ``first`` on),
-        shape (M,)."""
-        sq = sum((W * W).sum(dim=(1, 2)) for W in self.W[first:])
-        total = 0.5 * l2 * sq
-        if bool((l1 > 0).any()):
-            total = total + l1 * sum(W.abs().sum(dim=(1, 2)) for W in self.W[first:])
-        return total
+        """Per-model :class:`~neurodecode.decoders._core.Penalty` of the weights of layers
+        ``first`` on, shape (M,)."""
+        return Penalty(l1=l1, l2=l2).value(self.W[first:], per_model=True) + l2.new_zeros(l2.shape)
 
     def forward(self, X: torch.Tensor | None, group: list[int], dropout: list[float],
                 generators: list[torch.Generator | None], training: bool,
@@ -213,8 +195,6 @@ def _group_batches(batches: list[list[torch.Tensor | None]]) -> list[list[int]]:
 def _train_fold(decs: list[Any], Xt: torch.Tensor, Tt: torch.Tensor,
                 bar: Any) -> None:
     """Train the models of one fold together; sets module_, history_, n_iter_ on each."""
-    from ..decoders._base import make_generator
-
     M = len(decs)
     lead = decs[0]
     device = Xt.device
@@ -241,8 +221,7 @@ def _train_fold(decs: list[Any], Xt: torch.Tensor, Tt: torch.Tensor,
     l2 = Xt.new_tensor([float(d.l2) for d in decs])
     dropout = [float(d.dropout) for d in decs]
     history = [{"train_loss": [], "val_loss": []} for _ in decs]
-    best = [math.inf] * M
-    stall = [0] * M
+    stops = [EarlyStopping(tol=float(d.tol), patience=int(d.patience)) for d in decs]
     best_state: list[list[torch.Tensor] | None] = [None] * M
     active = list(range(M))
     n_iter = [lead.max_epochs] * M
@@ -268,7 +247,8 @@ def _train_fold(decs: list[Any], Xt: torch.Tensor, Tt: torch.Tensor,
                     tb = Ttr[rows]
                     pre0 = kernel.products(rows, g).requires_grad_()
                     out = stack.forward(None, g, dropout, gens, training=True, pre0=pre0)
-                    pen = stack.penalty(l1, l2, first=1) + 0.5 * l2 * kernel.sq.to(l2.dtype)
+                    pen = stack.penalty(l1, l2, first=1) + Penalty(l2=l2).l2_term(
+                        kernel.sq.to(l2.dtype))
                     pending.append((rows, g, pre0))
                 for k, m in enumerate(g):
                     obj = decs[m]._loss(out[:, k], tb) + pen[m]
@@ -294,12 +274,10 @@ def _train_fold(decs: list[Any], Xt: torch.Tensor, Tt: torch.Tensor,
             if val_loss is not None:
                 monitored = val_loss[m]
                 history[m]["val_loss"].append(monitored)
-            stall[m] = stall[m] + 1 if monitored > best[m] - decs[m].tol else 0
-            if monitored < best[m]:
-                best[m] = monitored
-                if val_idx is not None:
-                    best_state[m] = stack.snapshot(m)
-            if stall[m] >= decs[m].patience:
+            stopping = stops[m].update(monitored)
+            if stops[m].improved and val_idx is not None:
+                best_state[m] = stack.snapshot(m)
+            if stopping:
                 active.remove(m)
                 n_iter[m] = epoch + 1
         bar.update(1)
@@ -345,7 +323,7 @@ def _chunks(n_models: int, per_model: int, budget: int) -> list[range]:
     return [range(a, min(a + size, n_models)) for a in range(0, n_models, size)]
 
 
-def fit_mlp_batched(decoder: Any, settings: list[dict[str, Any]], X: np.ndarray,
+def fit_mlp_stacked(decoder: Any, settings: list[dict[str, Any]], X: np.ndarray,
                     y: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]], *,
                     max_memory: int | None = None,
                     progress: bool = False) -> list[list[Any]] | None:
@@ -371,8 +349,6 @@ def fit_mlp_batched(decoder: Any, settings: list[dict[str, Any]], X: np.ndarray,
         None when the models of a fold cannot share a training set (then fit each model
         in turn).
     """
-    from ..decoders._base import resolve_device
-
     fitted: list[list[Any]] = []
     total = len(splits) * decoder.get_params()["max_epochs"]
     with tqdm(total=total, desc="batched training", disable=not progress, leave=False) as bar:
@@ -380,7 +356,7 @@ def fit_mlp_batched(decoder: Any, settings: list[dict[str, Any]], X: np.ndarray,
             lead = clone(decoder).set_params(**settings[0])
             Xp, T = lead._prepare_fit(X[train], y[train])
             device = resolve_device(lead.device, lead._owner)
-            Xt = lead._fit_standardizer(lead._as_tensor(Xp, device))
+            Xt = lead._fit_standardizer(lead._as_tensor(Xp, device))  # as in its own fit
             Tt = lead._as_tensor(T, device, Xt.dtype if T.dtype.kind == "f" else None)
             state = {k: v for k, v in vars(lead).items() if k.endswith("_")}
             decs = [lead]

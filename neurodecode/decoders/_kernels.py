@@ -15,7 +15,8 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import torch
 
-from ..decoders._linalg import gram
+from ._core import standardization
+from ._linalg import gram
 
 __all__ = ["as_data_tensor", "center_kernels", "fold_kernels", "use_dual"]
 
@@ -65,8 +66,8 @@ def fold_kernels(Xt: torch.Tensor, splits: Sequence[tuple[np.ndarray, np.ndarray
             yield G[tr[:, None], tr].to(f64), G[te[:, None], tr].to(f64)
             continue
         Ztr, Zte = Xt[tr], Xt[te]
-        sd = Ztr.to(f64).std(dim=0, correction=0).to(Ztr.dtype)
-        sd = torch.where(sd > 0, sd, torch.ones_like(sd))
+        _, sd = standardization(Ztr.to(f64), center=False)
+        sd = sd.to(Ztr.dtype)
         Ztr, Zte = Ztr / sd, Zte / sd
         yield gram(Ztr).to(f64), (Zte @ Ztr.T).to(f64)
 
