@@ -172,8 +172,9 @@ def align_behavior(times: np.ndarray, values: np.ndarray, bin_starts: np.ndarray
     squeeze = vals.ndim == 1
     vals2 = vals[:, None] if squeeze else vals
     if kind == "circular":
-        ang = vals2[:, 0] * (2 * np.pi / period)
-        vals2 = np.column_stack([np.cos(ang), np.sin(ang)])
+        from ..decoders._core import encode_angles  # the decoders' own coding of angles
+
+        vals2 = encode_angles(vals2[:, 0], period)
     n_bins = len(starts)
     idx = np.searchsorted(starts, times, "right") - 1
     inside = (idx >= 0) & (times < starts[np.clip(idx, 0, None)] + bin_size)

@@ -593,7 +593,7 @@ class RegressorDecoder(RegressorMixin, BaseDecoder):
     def _targets(self, y: np.ndarray) -> np.ndarray:
         """What the model fits: ``(cos, sin)`` for circular stimuli, else ``y`` (2-D)."""
         if self.period_ is not None:
-            return angles_to_targets(y[:, 0], self.period_)
+            return encode_angles(y[:, 0], self.period_)
         return y
 
     def _n_targets(self) -> int:
@@ -602,7 +602,7 @@ class RegressorDecoder(RegressorMixin, BaseDecoder):
     def _outputs_to_predictions(self, out: np.ndarray) -> np.ndarray:
         """Model outputs -> angles in ``[0, period)`` or values (1-D for one output)."""
         if self.period_ is not None:
-            return targets_to_angles(out, self.period_)
+            return decode_angles(out, self.period_)
         out = np.asarray(out, dtype=np.float64)
         return out[:, 0] if self.n_outputs_ == 1 else out
 

@@ -28,6 +28,7 @@ from .._typing import ArrayLike
 from .._validation import as_numpy, check_choice, check_finite, check_number, check_same_length
 from ..data import Recording
 from ..decoders._base import resolve_device
+from ..decoders._core import ridge_shift
 from ..exceptions import DataWarning
 from .basis import StimulusBasis, make_basis
 
@@ -100,7 +101,7 @@ def fit_ridge(B: torch.Tensor, Y: torch.Tensor, l2: float
     n, p = B.shape
     b_mean = B.mean(dim=0)
     Bc = B - b_mean
-    A = Bc.T @ Bc + n * l2 * torch.eye(p, dtype=B.dtype, device=B.device)
+    A = Bc.T @ Bc + ridge_shift(l2, n) * torch.eye(p, dtype=B.dtype, device=B.device)
     gram_chol = torch.linalg.cholesky_ex(A)
     if l2 > 0 and int(gram_chol.info) == 0:
         def solve(rhs: torch.Tensor) -> torch.Tensor:
@@ -197,8 +198,9 @@ def _poisson_start(X: torch.Tensor, XtY: torch.Tensor, l2: float) -> torch.Tenso
     which puts Newton's method close to the optimum.
     """
     n, q = X.shape
-    gram = X.T @ X + n * max(l2, 1e-6) * torch.eye(q, dtype=X.dtype, device=X.device)
-    gram[0, 0] -= n * max(l2, 1e-6)
+    shift = ridge_shift(max(l2, 1e-6), n)
+    gram = X.T @ X + shift * torch.eye(q, dtype=X.dtype, device=X.device)
+    gram[0, 0] -= shift  # the intercept column is not penalised
     chol = torch.linalg.cholesky_ex(gram).L
     smooth = X @ torch.cholesky_solve(XtY, chol)
     floor = 0.1 * XtY[0] / n

@@ -23,6 +23,7 @@ from sklearn.base import clone, is_classifier
 
 from .._validation import as_numpy, check_choice, check_number
 from ..data import Recording
+from ..decoders._core import ridge_shift, standardization, standardize
 from .splits import make_splits
 
 __all__ = ["NeurometricResult", "neurometric_threshold"]
@@ -110,10 +111,8 @@ def _standardized(X: torch.Tensor, train: np.ndarray, test: np.ndarray
                   ) -> tuple[torch.Tensor, torch.Tensor]:
     """Training and test rows z-scored with the training rows' mean and SD."""
     Xtr, Xte = X[train], X[test]
-    mean, sd = Xtr.mean(dim=0), Xtr.std(dim=0, correction=0)
-    tiny = 10 * torch.finfo(X.dtype).eps * torch.clamp(mean.abs(), min=1.0)
-    sd = torch.where(sd > tiny, sd, torch.ones_like(sd))
-    return (Xtr - mean) / sd, (Xte - mean) / sd
+    mean, sd = standardization(Xtr)
+    return standardize(Xtr, mean, sd), standardize(Xte, mean, sd)
 
 
 def _ridge_loo(Z: torch.Tensor, Zte: torch.Tensor, y: np.ndarray, l2s: np.ndarray
@@ -128,7 +127,7 @@ def _ridge_loo(Z: torch.Tensor, Zte: torch.Tensor, y: np.ndarray, l2s: np.ndarra
     yt = torch.as_tensor(y, dtype=torch.float64)
     y_mean = yt.mean()
     yc = yt - y_mean
-    lam = torch.as_tensor(n * l2s, dtype=torch.float64)
+    lam = torch.as_tensor([ridge_shift(a, n) for a in l2s], dtype=torch.float64)
     if n <= p:
         s, U = torch.linalg.eigh((Z @ Z.T).double())
         A, A_te = U, (Zte @ Z.T).double() @ U  # fitted = U diag(s/(s+lam)) U'y
