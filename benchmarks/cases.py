@@ -1,7 +1,9 @@
 """The benchmarks run by ``benchmarks/run.py``: each pits neurodecode against a peer.
 
-Each function takes ``(quick, measure, Row)`` and returns a ``Row``. ``measure(f)`` runs
-``f`` once and returns ``(value, seconds, peak_mb)``.
+Each function takes ``(quick, measure, Row)`` and returns a ``Row`` (or a list of them,
+one per task); those with a ``device`` keyword run neurodecode there (``run.py
+--device``). ``measure(f)`` runs ``f`` once and returns ``(value, seconds, peak_mb)``.
+A case that cannot run here raises :class:`SkipBenchmark` with the reason.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ L1_STRENGTH = 1e-3  # logistic_l1: a sparse model that still decodes well
 SAGA_BUDGET_S = 120.0  # logistic_l1: how long saga may run to reach neurodecode's objective
 
 
+class SkipBenchmark(Exception):
+    """A benchmark cannot run on this machine (e.g. its data files are absent)."""
+
+
 def _population(quick: bool, n_neurons: int | None = None, n_trials: int | None = None):
     if quick:
         return orientation_population(n_neurons or 1000, n_trials or 400, random_state=0)[0]
@@ -35,13 +41,13 @@ def _angle(cs: np.ndarray, period: float) -> np.ndarray:
     return np.arctan2(cs[:, 1], cs[:, 0]) % (2 * np.pi) * (period / (2 * np.pi))
 
 
-def ridge_sweep(quick: bool, measure: Any, Row: Any) -> Any:
+def ridge_sweep(quick: bool, measure: Any, Row: Any, device: str = "cpu") -> Any:
     """Circular ridge decoding, 5 folds x 8 L2 strengths: batched closed form vs
     scikit-learn ``GridSearchCV(Ridge)`` on (cos, sin) targets, same splits."""
     rec = _population(quick)
     splits = make_splits(rec, 5, random_state=0)
     n_train = int(np.mean([len(tr) for tr, _ in splits]))
-    dec = LinearDecoder(standardize=False, device="cpu")
+    dec = LinearDecoder(standardize=False, device=device)
     res, nd_s, nd_mb = measure(lambda: sweep(dec, {"l2": L2_GRID}, rec, splits))
     ang = rec.stimulus * (2 * np.pi / 180)
     Y = np.c_[np.cos(ang), np.sin(ang)]
@@ -72,7 +78,7 @@ def ridge_sweep(quick: bool, measure: Any, Row: Any) -> Any:
     )
 
 
-def logistic_sweep(quick: bool, measure: Any, Row: Any) -> Any:
+def logistic_sweep(quick: bool, measure: Any, Row: Any, device: str = "cpu") -> Any:
     """12 orientation classes, 5 folds x 8 L2 strengths: the kernel-form batched L-BFGS
     vs scikit-learn ``LogisticRegressionCV`` (lbfgs, its defaults), same splits."""
     n_neurons = 200 if quick else 23_589
@@ -81,7 +87,7 @@ def logistic_sweep(quick: bool, measure: Any, Row: Any) -> Any:
     splits = make_splits(rec, 5, random_state=0)
     grid = L2_GRID[2::3] if quick else L2_GRID
     n_train = int(np.mean([len(tr) for tr, _ in splits]))
-    dec = LogisticDecoder(standardize=False, tol=1e-6, device="cpu")
+    dec = LogisticDecoder(standardize=False, tol=1e-6, device=device)
     res, nd_s, nd_mb = measure(lambda: sweep(dec, {"l2": grid}, rec, splits))
     codes = rec.stimulus_codes()
     peer = LogisticRegressionCV(Cs=[1.0 / (n_train * a) for a in grid], cv=splits,
@@ -126,7 +132,7 @@ def _multinomial_objective(X: np.ndarray, y: np.ndarray, coef: np.ndarray,
     return float(ce + l1 * np.abs(coef).sum())
 
 
-def logistic_l1(quick: bool, measure: Any, Row: Any) -> Any:
+def logistic_l1(quick: bool, measure: Any, Row: Any, device: str = "cpu") -> Any:
     """L1-penalised logistic regression, 12 classes, one fold: FISTA (the direct form; L1
     has no kernel form) vs scikit-learn's saga, compared at equal objective."""
     import time
@@ -138,7 +144,7 @@ def logistic_l1(quick: bool, measure: Any, Row: Any) -> Any:
     train, test = make_splits(rec, 5, random_state=0)[0]
     X, y = rec.responses, rec.stimulus_codes()
     l1 = L1_STRENGTH
-    dec = LogisticDecoder(l1=l1, standardize=False, device="cpu")
+    dec = LogisticDecoder(l1=l1, standardize=False, device=device)
     fitted, nd_s, nd_mb = measure(lambda: dec.fit(X[train], y[train]))
     f_nd = _multinomial_objective(X[train], y[train], fitted.coef_, fitted.intercept_, l1)
     budget = 20.0 if quick else SAGA_BUDGET_S
@@ -184,20 +190,22 @@ def logistic_l1(quick: bool, measure: Any, Row: Any) -> Any:
 
 
 def _plain_torch_loop(X: np.ndarray, T: np.ndarray, splits: list, settings: list,
-                      hidden: int, epochs: int, batch_size: int, lr: float) -> list[float]:
-    """The Neuromatch-style loop: one model after another, mini-batch SGD."""
+                      hidden: int, epochs: int, batch_size: int, lr: float,
+                      device: str = "cpu") -> list[float]:
+    """The Neuromatch-style loop: one model after another, mini-batch SGD (on ``device``,
+    as a user with a GPU would run it)."""
     errors = []
     for train, test in splits:
         mu, sd = X[train].mean(0), X[train].std(0)
         sd[sd == 0] = 1
-        Xtr = torch.as_tensor((X[train] - mu) / sd, dtype=torch.float32)
-        Xte = torch.as_tensor((X[test] - mu) / sd, dtype=torch.float32)
-        Ttr = torch.as_tensor(T[train], dtype=torch.float32)
+        Xtr = torch.as_tensor((X[train] - mu) / sd, dtype=torch.float32, device=device)
+        Xte = torch.as_tensor((X[test] - mu) / sd, dtype=torch.float32, device=device)
+        Ttr = torch.as_tensor(T[train], dtype=torch.float32, device=device)
         for s in settings:
             torch.manual_seed(0)
             net = torch.nn.Sequential(torch.nn.Linear(X.shape[1], hidden), torch.nn.ReLU(),
                                       torch.nn.Dropout(s["dropout"]),
-                                      torch.nn.Linear(hidden, 2))
+                                      torch.nn.Linear(hidden, 2)).to(device)
             opt = torch.optim.SGD(net.parameters(), lr=lr)
             for _ in range(epochs):
                 perm = torch.randperm(len(train))
@@ -210,12 +218,12 @@ def _plain_torch_loop(X: np.ndarray, T: np.ndarray, splits: list, settings: list
                     opt.step()
             net.eval()
             with torch.no_grad():
-                errors.append(float(np.median(np.abs((_angle(net(Xte).numpy(), 180)
+                errors.append(float(np.median(np.abs((_angle(net(Xte).cpu().numpy(), 180)
                                                       - _angle(T[test], 180) + 90) % 180 - 90))))
     return errors
 
 
-def mlp_sweep(quick: bool, measure: Any, Row: Any) -> Any:
+def mlp_sweep(quick: bool, measure: Any, Row: Any, device: str = "cpu") -> Any:
     """ReLU net (hidden 200), 5 folds x 4 settings (dropout / L2), fixed epochs of
     mini-batch SGD: batched training (first layer in kernel form) vs the same models one
     after another in a plain PyTorch loop."""
@@ -225,13 +233,13 @@ def mlp_sweep(quick: bool, measure: Any, Row: Any) -> Any:
     splits = make_splits(rec, 5, random_state=0)
     grid = {"l2": [0.0, 1e-3], "dropout": [0.0, 0.3]}
     dec = MLPDecoder(hidden=(hidden,), optimizer="sgd", lr=lr, max_epochs=epochs, tol=0.0,
-                     patience=10**6, batch_size=batch, device="cpu", random_state=0)
+                     patience=10**6, batch_size=batch, device=device, random_state=0)
     res, nd_s, nd_mb = measure(lambda: sweep(dec, grid, rec, splits))
     ang = rec.stimulus * (2 * np.pi / 180)
     T = np.c_[np.cos(ang), np.sin(ang)]
     settings = [{"l2": a, "dropout": d} for a in grid["l2"] for d in grid["dropout"]]
     errs, pt_s, pt_mb = measure(lambda: _plain_torch_loop(
-        rec.responses, T, splits, settings, hidden, epochs, batch, lr))
+        rec.responses, T, splits, settings, hidden, epochs, batch, lr, device))
     by_setting = np.array(errs).reshape(len(splits), len(settings)).mean(axis=0)
     n, p = rec.shape
     m = int(np.mean([len(tr) for tr, _ in splits]))
@@ -256,7 +264,8 @@ def mlp_sweep(quick: bool, measure: Any, Row: Any) -> Any:
               "setting, neurodecode / loop: " + ", ".join(
                   f"{name}: {x:.2f}/{y:.2f}" for name, x, y in zip(res.results, nd,
                                                                   by_setting))
-              + ". scikit-learn's MLPRegressor is not run at this size (minutes per model)."),
+              + ". scikit-learn's MLPRegressor is not run at this size (minutes per model)."
+              + ("" if device == "cpu" else f" Both sides ran on {device}.")),
     )
 
 

@@ -12,15 +12,20 @@ Usage::
     python benchmarks/run.py                 # full size (Stringer: 23,589 x 4,598)
     python benchmarks/run.py --quick         # small sizes, well under a minute
     python benchmarks/run.py --only ridge_sweep nwb_load
+    python benchmarks/run.py --only ridge_sweep --device cuda --out RESULTS_GPU.md
 
 Writes the table with the machine description to ``benchmarks/RESULTS.md`` (full runs)
-or ``benchmarks/RESULTS-quick.md``.
+or ``benchmarks/RESULTS-quick.md``, after every
+benchmark, so that a run cut short keeps what finished. A case returns one ``Row`` or a
+list of them, and raises ``cases.SkipBenchmark`` when it cannot run here (its data are
+absent); ``--device`` reaches the cases that take a ``device`` argument.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import inspect
 import os
 import platform
 import sys
@@ -102,18 +107,26 @@ def measure(func: Callable[[], Any]) -> tuple[Any, float, float]:
     return value, seconds, max(0.0, _status_mb("VmHWM:") - base)
 
 
-def matmul_peak_gflops(n: int = 4096, repeats: int = 3) -> float:
-    """This machine's float32 matmul throughput, from a large ``torch.matmul``."""
-    a = torch.rand(n, n)
-    a @ a  # warm-up
+def matmul_peak_gflops(n: int = 4096, repeats: int = 3, device: str = "cpu") -> float:
+    """The float32 matmul throughput of ``device``, from a large ``torch.matmul``."""
+    a = torch.rand(n, n, device=device)
+    a @ a  # warm-up (and, on a GPU, the context and the BLAS handle)
+    _synchronize(device)
     t0 = time.perf_counter()
     for _ in range(repeats):
         a @ a
+    _synchronize(device)
     return 2 * n**3 * repeats / (time.perf_counter() - t0) / 1e9
 
 
-def machine() -> dict[str, str]:
-    """CPU, cores and library versions (with the BLAS numpy and torch use)."""
+def _synchronize(device: str) -> None:
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def machine(device: str = "cpu") -> dict[str, str]:
+    """CPU, cores and library versions (with the BLAS numpy and torch use), and the
+    accelerator when neurodecode runs on one."""
     import sklearn
     from threadpoolctl import threadpool_info
 
@@ -129,17 +142,28 @@ def machine() -> dict[str, str]:
         "numpy BLAS": blas or "unknown",
         "torch BLAS": torch.__config__.show().split("BLAS_INFO=")[-1].split(",")[0]
         if "BLAS_INFO=" in torch.__config__.show() else "unknown",
+        **({"neurodecode device": _describe(device)} if device != "cpu" else {}),
     }
 
 
+def _describe(device: str) -> str:
+    dev = torch.device(device)
+    if dev.type == "cuda":
+        return (f"{device}: {torch.cuda.get_device_name(dev)}, CUDA {torch.version.cuda}, "
+                f"{torch.cuda.get_device_properties(dev).total_memory / 2**30:.0f} GiB")
+    return device
+
+
 def to_markdown(rows: list[Row], peak: float, info: dict[str, str], command: str,
-                seconds: float) -> str:
+                seconds: float, *, skipped: dict[str, str] | None = None,
+                device: str = "cpu") -> str:
+    where = "" if device == "cpu" else f" ({device})"
     lines = [
         "# Benchmarks: neurodecode vs the peer, side by side",
         "",
         f"`{command}`, {seconds:.0f} s in all.",
         "",
-        "| benchmark | size | neurodecode s | peer | peer s | speed-up | neurodecode "
+        f"| benchmark | size | neurodecode s{where} | peer | peer s | speed-up | neurodecode "
         "accuracy | peer accuracy | tolerance | added peak MB (nd / peer) | % of matmul peak "
         "| status |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -154,9 +178,42 @@ def to_markdown(rows: list[Row], peak: float, info: dict[str, str], command: str
             f"{frac} | {r.status} |")
     lines += ["", "Notes:", ""]
     lines += [f"- **{r.name}**: {r.note}" for r in rows if r.note]
-    lines += ["", "## Machine", "", f"- float32 matmul peak (measured): {peak:.0f} GFLOP/s"]
+    lines += [f"- **{name}**: skipped: {why}" for name, why in (skipped or {}).items()]
+    lines += ["", "## Machine", "",
+              f"- float32 matmul peak (measured{where}): {peak:.0f} GFLOP/s"]
     lines += [f"- {k}: {v}" for k, v in info.items()]
     return "\n".join(lines) + "\n"
+
+
+def run_cases(names: list[str], quick: bool, device: str = "cpu",
+              skipped: dict[str, str] | None = None,
+              done: Callable[[list[Row]], None] | None = None) -> list[Row]:
+    """Run the named cases in turn; each gives one Row or a list of Rows.
+
+    Cases that raise ``cases.SkipBenchmark`` are reported on stderr and recorded in
+    ``skipped``; ``device`` goes to the cases whose signature has a ``device`` argument;
+    ``done(rows)`` is called after every case (to write partial results).
+    """
+    rows: list[Row] = []
+    for name in names:
+        case = cases.BENCHMARKS[name]
+        kwargs: dict[str, Any] = {}
+        if "device" in inspect.signature(case).parameters:
+            kwargs["device"] = device
+        elif device != "cpu":
+            print(f"{name} has no device option: it runs on the CPU", file=sys.stderr)
+        print(f"running {name} ...", file=sys.stderr)
+        try:
+            out = case(quick, measure, Row, **kwargs)
+        except cases.SkipBenchmark as skip:
+            print(f"skipped {name}: {skip}", file=sys.stderr)
+            if skipped is not None:
+                skipped[name] = str(skip)
+            continue
+        rows.extend(out if isinstance(out, list) else [out])
+        if done is not None:
+            done(rows)
+    return rows
 
 
 def main(argv: list[str] | None = None) -> list[Row]:
@@ -167,20 +224,29 @@ def main(argv: list[str] | None = None) -> list[Row]:
                         help=f"run only these: {', '.join(sorted(cases.BENCHMARKS))}")
     parser.add_argument("--out", type=Path, default=None,
                         help="where to write the Markdown table (default: benchmarks/)")
+    parser.add_argument("--device", default="cpu",
+                        help="device of neurodecode's decoders in the cases that take one "
+                        "(cpu, cuda, cuda:1, ...; default cpu)")
     args = parser.parse_args(argv)
     names = args.only or list(cases.BENCHMARKS)
     t0 = time.perf_counter()
-    peak = matmul_peak_gflops(1024 if args.quick else 4096)
-    print(f"float32 matmul peak: {peak:.0f} GFLOP/s", file=sys.stderr)
-    rows = []
-    for name in names:
-        print(f"running {name} ...", file=sys.stderr)
-        rows.append(cases.BENCHMARKS[name](args.quick, measure, Row))
+    peak = matmul_peak_gflops(1024 if args.quick else 4096, device=args.device)
+    print(f"float32 matmul peak ({args.device}): {peak:.0f} GFLOP/s", file=sys.stderr)
     command = " ".join(["python benchmarks/run.py", *(["--quick"] if args.quick else []),
-                        *(["--only", *args.only] if args.only else [])])
-    text = to_markdown(rows, peak, machine(), command, time.perf_counter() - t0)
-    print(text)
+                        *(["--only", *args.only] if args.only else []),
+                        *(["--device", args.device] if args.device != "cpu" else [])])
     out = args.out or HERE / ("RESULTS-quick.md" if args.quick else "RESULTS.md")
+    info = machine(args.device)
+    skipped: dict[str, str] = {}
+
+    def table(rows: list[Row]) -> str:
+        return to_markdown(rows, peak, info, command, time.perf_counter() - t0,
+                           skipped=skipped, device=args.device)
+
+    rows = run_cases(names, args.quick, args.device, skipped,
+                     done=lambda rows: out.write_text(table(rows)))
+    text = table(rows)
+    print(text)
     out.write_text(text)
     return rows
 

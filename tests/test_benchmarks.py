@@ -37,6 +37,25 @@ def test_quick_run_writes_a_table_where_both_sides_agree(run_module, tmp_path):
     assert "| ridge_sweep |" in text and "float32 matmul peak" in text and "torch:" in text
 
 
+def test_cases_may_return_several_rows_or_skip(run_module, tmp_path, monkeypatch):
+    cases, devices = run_module.cases, []
+
+    def two(quick, measure, Row, device="cpu"):
+        devices.append(device)
+        return [Row(n, "s", 1.0, "peer", 2.0, 0.5, 0.5, "m", 0.0, target=1.0) for n in "ab"]
+
+    def absent(quick, measure, Row):
+        raise cases.SkipBenchmark("no data here")
+
+    monkeypatch.setitem(cases.BENCHMARKS, "two", two)
+    monkeypatch.setitem(cases.BENCHMARKS, "absent", absent)
+    out = tmp_path / "RESULTS.md"
+    rows = run_module.main(["--quick", "--only", "two", "absent", "--out", str(out)])
+    assert [r.name for r in rows] == ["a", "b"] and devices == ["cpu"]
+    text = out.read_text()
+    assert "| a |" in text and "| b |" in text and "**absent**: skipped: no data here" in text
+
+
 def test_rows_judge_targets_and_accuracy(run_module):
     Row = run_module.Row
     ok = Row("x", "s", 1.0, "peer", 12.0, 0.5, 0.5, "m", 0.01, target=10.0)
