@@ -12,10 +12,11 @@ Usage::
     python benchmarks/run.py                 # full size (Stringer: 23,589 x 4,598)
     python benchmarks/run.py --quick         # small sizes, well under a minute
     python benchmarks/run.py --only ridge_sweep nwb_load
+    python benchmarks/run.py --only small_real --busy 4   # idle, then with 4 CPU hogs
     python benchmarks/run.py --only ridge_sweep --device cuda --out RESULTS_GPU.md
 
 Writes the table with the machine description to ``benchmarks/RESULTS.md`` (full runs)
-or ``benchmarks/RESULTS-quick.md``, after every
+or ``benchmarks/RESULTS-quick.md`` (``RESULTS-busy*.md`` with ``--busy``), after every
 benchmark, so that a run cut short keeps what finished. A case returns one ``Row`` or a
 list of them, and raises ``cases.SkipBenchmark`` when it cannot run here (its data are
 absent); ``--device`` reaches the cases that take a ``device`` argument.
@@ -227,6 +228,9 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--device", default="cpu",
                         help="device of neurodecode's decoders in the cases that take one "
                         "(cpu, cuda, cuda:1, ...; default cpu)")
+    parser.add_argument("--busy", type=int, default=0, metavar="N",
+                        help="run the cases idle, then again beside N CPU-bound background "
+                        "processes, and report each row's slowdown (benchmarks/busy.py)")
     args = parser.parse_args(argv)
     names = args.only or list(cases.BENCHMARKS)
     t0 = time.perf_counter()
@@ -234,8 +238,10 @@ def main(argv: list[str] | None = None) -> list[Row]:
     print(f"float32 matmul peak ({args.device}): {peak:.0f} GFLOP/s", file=sys.stderr)
     command = " ".join(["python benchmarks/run.py", *(["--quick"] if args.quick else []),
                         *(["--only", *args.only] if args.only else []),
-                        *(["--device", args.device] if args.device != "cpu" else [])])
-    out = args.out or HERE / ("RESULTS-quick.md" if args.quick else "RESULTS.md")
+                        *(["--device", args.device] if args.device != "cpu" else []),
+                        *(["--busy", str(args.busy)] if args.busy else [])])
+    suffix = ("-busy" if args.busy else "") + ("-quick" if args.quick else "")
+    out = args.out or HERE / f"RESULTS{suffix}.md"
     info = machine(args.device)
     skipped: dict[str, str] = {}
 
@@ -246,6 +252,12 @@ def main(argv: list[str] | None = None) -> list[Row]:
     rows = run_cases(names, args.quick, args.device, skipped,
                      done=lambda rows: out.write_text(table(rows)))
     text = table(rows)
+    if args.busy:
+        import busy
+
+        with busy.cpu_load(args.busy):
+            loaded = run_cases(names, args.quick, args.device)
+        text += "\n" + busy.slowdown_markdown(rows, loaded, args.busy)
     print(text)
     out.write_text(text)
     return rows

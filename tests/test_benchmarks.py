@@ -56,6 +56,19 @@ def test_cases_may_return_several_rows_or_skip(run_module, tmp_path, monkeypatch
     assert "| a |" in text and "| b |" in text and "**absent**: skipped: no data here" in text
 
 
+def test_busy_load_starts_and_stops_and_reports_slowdowns(run_module):
+    import busy
+
+    with busy.cpu_load(1, warm_up=0.5) as procs:
+        assert all(p.poll() is None for p in procs)
+    assert all(p.poll() is not None for p in procs)
+    Row = run_module.Row
+    idle = [Row("x", "s", 1.0, "peer", 1.0, 0.5, 0.5, "m", 0.0)]
+    loaded = [Row("x", "s", 3.0, "peer", 2.0, 0.5, 0.5, "m", 0.0)]
+    text = busy.slowdown_markdown(idle, loaded, 1)
+    assert "| x | 1.00 | 3.00 | 3.00x | 1.00 | 2.00 | 2.00x |" in text and "over 2.5x" in text
+
+
 def test_rows_judge_targets_and_accuracy(run_module):
     Row = run_module.Row
     ok = Row("x", "s", 1.0, "peer", 12.0, 0.5, 0.5, "m", 0.01, target=10.0)
