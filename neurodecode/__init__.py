@@ -26,13 +26,16 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["Recording", "__version__", "data", "decoders", "encoding", "evaluate"]
+__all__ = ["Recording", "__version__", "data", "decoders", "encoding", "evaluate",
+           "limit_threads"]
 
 _SUBPACKAGES = frozenset({"data", "decoders", "encoding", "evaluate"})
-_NAMES = {"Recording": "data"}  # public name -> the subpackage that defines it
+# public name -> the module that defines it
+_NAMES = {"Recording": "data", "limit_threads": "_threads"}
 
 if TYPE_CHECKING:  # what static tools see; at run time __getattr__ loads these
     from . import data, decoders, encoding, evaluate
+    from ._threads import limit_threads
     from .data import Recording
 
 

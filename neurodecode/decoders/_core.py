@@ -103,8 +103,8 @@ class Penalty:
 
     Examples
     --------
-    >>> Penalty(l1=0.1, l2=1.0).value([np.array([[1.0, -2.0]])])
-    3.8
+    >>> float(Penalty(l1=0.1, l2=1.0).value([np.array([[1.0, -2.0]])]))  # 5/2 + 0.3
+    2.8
     """
 
     l1: float = 0.0
@@ -224,8 +224,8 @@ def decode_angles(out: Any, period: float) -> np.ndarray:
 
     Examples
     --------
-    >>> decode_angles(np.array([[0.0, 1.0], [1.0, -1e-12]]), 180).round(6).tolist()
-    [45.0, 0.0]
+    >>> decode_angles(np.array([[0.0, 1.0], [-1.0, 0.0]]), 180).round(6).tolist()
+    [45.0, 90.0]
     """
     if _is_tensor(out):
         out = out.detach().cpu().numpy()

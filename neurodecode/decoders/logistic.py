@@ -55,8 +55,9 @@ def _objective(params: np.ndarray, Z: np.ndarray, Y: np.ndarray, l2: float,
     if q == 1:
         loss = float(np.mean(np.logaddexp(0.0, logits) - Y * logits))
         P = expit(logits)
-    else:
-        logp = log_softmax(logits, axis=1)
+    else:  # log-softmax by hand: scipy's costs more than the whole product here
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         loss = float(-(Y * logp).sum() / n)
         P = np.exp(logp)
     R = (P - Y) / n
