@@ -21,6 +21,7 @@ from sklearn.model_selection import GridSearchCV
 from neurodecode.data import orientation_population
 from neurodecode.decoders import LinearDecoder, LogisticDecoder, MLPDecoder, PerceptronDecoder
 from neurodecode.evaluate import make_splits, median_circular_error, sweep
+from neurodecode.exceptions import ConvergenceWarning as CapWarning  # neurodecode's own
 
 L2_GRID = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1]
 # logistic_sweep: wide enough for the best strength to be interior for both tools (at
@@ -166,7 +167,9 @@ def logistic_l1(quick: bool, measure: Any, Row: Any, device: str = "cpu") -> Any
     X, y = rec.responses, rec.stimulus_codes()
     l1 = L1_STRENGTH
     dec = LogisticDecoder(l1=l1, standardize=False, device=device)
-    fitted, nd_s, nd_mb = measure(lambda: dec.fit(X[train], y[train]))
+    with warnings.catch_warnings():  # the note says whether FISTA stopped at its cap
+        warnings.simplefilter("ignore", CapWarning)
+        fitted, nd_s, nd_mb = measure(lambda: dec.fit(X[train], y[train]))
     f_nd = _multinomial_objective(X[train], y[train], fitted.coef_, fitted.intercept_, l1)
     budget = 20.0 if quick else SAGA_BUDGET_S
 
