@@ -35,6 +35,12 @@ def test_quick_run_writes_a_table_where_both_sides_agree(run_module, tmp_path):
         assert r.agree, f"{r.name}: {r.nd_accuracy} vs {r.peer_accuracy} (+- {r.tolerance})"
     text = out.read_text()
     assert "| ridge_sweep |" in text and "float32 matmul peak" in text and "torch:" in text
+    if all((run_module.cases.SHARED_DATA / f).is_file() for f in (
+            run_module.cases.PARK_V1, run_module.cases.PEYRACHE_HD,
+            run_module.cases.STEVENSON_M1, run_module.cases.ZHENG_MTL)):
+        assert sum(n.startswith("small_real:") for n in names) == 5
+    else:
+        assert "**small_real**: skipped:" in text
 
 
 def test_cases_may_return_several_rows_or_skip(run_module, tmp_path, monkeypatch):
