@@ -95,6 +95,10 @@ def limit_threads(n_jobs: int | None) -> Iterator[None]:
     n_jobs : int or None
         Largest number of threads any computation inside the block may use.
 
+    Yields
+    ------
+    None
+
     Examples
     --------
     >>> with limit_threads(1):
