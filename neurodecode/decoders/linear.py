@@ -18,7 +18,7 @@ from ._kernels import as_data_tensor, center_kernels, fold_kernels, use_dual
 from ._linalg import gram, solve_shifted, spectral_norm_squared
 from ._training import TorchDecoder
 
-__all__ = ["LinearDecoder", "cv_ridge_predictions", "ridge_path"]
+__all__ = ["LinearDecoder", "cv_ridge_predictions", "ridge_loo_predictions", "ridge_path"]
 
 _SOLVERS = ("auto", "numpy", "closed_form", "fista", "adam", "sgd")
 
@@ -171,6 +171,59 @@ def cv_ridge_predictions(X: np.ndarray, Y: np.ndarray,
                           fit_intercept=fit_intercept)
         out.append((Zte @ W.transpose(1, 2) + b[:, None, :]).cpu().numpy())
     return out
+
+
+def ridge_loo_predictions(Z: torch.Tensor, Zte: torch.Tensor, y: np.ndarray, l2s: np.ndarray
+                          ) -> tuple[np.ndarray, float]:
+    """Ridge predictions of the test rows with the L2 of smallest leave-one-out error.
+
+    The family's efficient leave-one-out path (scikit-learn's ``RidgeCV`` with its
+    default generalised cross-validation plays the same role beside ``Ridge``), used by
+    :func:`~neurodecode.evaluate.neurometric_threshold` inside each training fold.
+    ``Z`` is centred (standardised on the training rows). One eigendecomposition of the
+    smaller of ``Z Z'`` and ``Z' Z`` serves every strength; the leave-one-out residuals
+    are ``e_i / (1 - h_ii)`` with ``h_ii`` the leverage (plus ``1 / n`` for the intercept).
+
+    Parameters
+    ----------
+    Z, Zte : Tensor of shape (n_train, p) and (n_test, p)
+        Standardised training and test responses (training statistics).
+    y : ndarray of shape (n_train,)
+    l2s : ndarray of float
+        Candidate strengths (``Ridge(alpha=n_train * l2)``).
+
+    Returns
+    -------
+    pred : ndarray of shape (n_test,)
+    l2 : float
+        The chosen strength.
+    """
+    n, p = Z.shape
+    yt = torch.as_tensor(y, dtype=torch.float64)
+    y_mean = yt.mean()
+    yc = yt - y_mean
+    lam = torch.as_tensor([ridge_shift(a, n) for a in l2s], dtype=torch.float64)
+    if n <= p:
+        s, U = torch.linalg.eigh((Z @ Z.T).double())
+        A, A_te = U, (Zte @ Z.T).double() @ U  # fitted = U diag(s/(s+lam)) U'y
+    else:
+        s, V = torch.linalg.eigh((Z.T @ Z).double())
+        A, A_te = Z.double() @ V, Zte.double() @ V  # columns Z v_k, |Z v_k|^2 = s_k
+    s = s.clamp(min=0)
+    d = s[:, None] + lam[None, :]
+    tol = s.max() * max(n, p) * torch.finfo(torch.float64).eps
+    inv = torch.where(d > tol, 1.0 / d, torch.zeros_like(d))
+    c = A.T @ yc
+    if n <= p:  # K alpha = U diag(s/(s+lam)) U'y; 1 - h_ii from lam/(s+lam): no cancellation
+        fitted = A @ (inv * s[:, None] * c[:, None])
+        one_minus_lev = (A**2) @ (inv * lam[None, :]) - 1.0 / n
+    else:
+        fitted = A @ (inv * c[:, None])
+        one_minus_lev = 1.0 - (A**2) @ inv - 1.0 / n
+    loo = (((yc[:, None] - fitted) / one_minus_lev.clamp(min=1e-12)) ** 2).mean(dim=0)
+    best = int(torch.argmin(loo)) if len(l2s) > 1 else 0
+    pred = A_te @ (inv[:, best] * c)
+    return (pred + y_mean).numpy(), float(l2s[best])
 
 
 class LinearDecoder(RegressorDecoder, TorchDecoder):

@@ -23,7 +23,8 @@ from sklearn.base import clone, is_classifier
 
 from .._validation import as_numpy, check_choice, check_number
 from ..data import Recording
-from ..decoders._core import ridge_shift, standardization, standardize
+from ..decoders._core import standardization, standardize
+from ..decoders.linear import ridge_loo_predictions
 from .splits import make_splits
 
 __all__ = ["NeurometricResult", "neurometric_threshold"]
@@ -115,42 +116,6 @@ def _standardized(X: torch.Tensor, train: np.ndarray, test: np.ndarray
     return standardize(Xtr, mean, sd), standardize(Xte, mean, sd)
 
 
-def _ridge_loo(Z: torch.Tensor, Zte: torch.Tensor, y: np.ndarray, l2s: np.ndarray
-               ) -> tuple[np.ndarray, float]:
-    """Ridge predictions of the test rows with the L2 of smallest leave-one-out error.
-
-    ``Z`` is centred (standardised on the training rows). One eigendecomposition of the
-    smaller of ``Z Z'`` and ``Z' Z`` serves every strength; the leave-one-out residuals
-    are ``e_i / (1 - h_ii)`` with ``h_ii`` the leverage (plus ``1 / n`` for the intercept).
-    """
-    n, p = Z.shape
-    yt = torch.as_tensor(y, dtype=torch.float64)
-    y_mean = yt.mean()
-    yc = yt - y_mean
-    lam = torch.as_tensor([ridge_shift(a, n) for a in l2s], dtype=torch.float64)
-    if n <= p:
-        s, U = torch.linalg.eigh((Z @ Z.T).double())
-        A, A_te = U, (Zte @ Z.T).double() @ U  # fitted = U diag(s/(s+lam)) U'y
-    else:
-        s, V = torch.linalg.eigh((Z.T @ Z).double())
-        A, A_te = Z.double() @ V, Zte.double() @ V  # columns Z v_k, |Z v_k|^2 = s_k
-    s = s.clamp(min=0)
-    d = s[:, None] + lam[None, :]
-    tol = s.max() * max(n, p) * torch.finfo(torch.float64).eps
-    inv = torch.where(d > tol, 1.0 / d, torch.zeros_like(d))
-    c = A.T @ yc
-    if n <= p:  # K alpha = U diag(s/(s+lam)) U'y; 1 - h_ii from lam/(s+lam): no cancellation
-        fitted = A @ (inv * s[:, None] * c[:, None])
-        one_minus_lev = (A**2) @ (inv * lam[None, :]) - 1.0 / n
-    else:
-        fitted = A @ (inv * c[:, None])
-        one_minus_lev = 1.0 - (A**2) @ inv - 1.0 / n
-    loo = (((yc[:, None] - fitted) / one_minus_lev.clamp(min=1e-12)) ** 2).mean(dim=0)
-    best = int(torch.argmin(loo)) if len(l2s) > 1 else 0
-    pred = A_te @ (inv[:, best] * c)
-    return (pred + y_mean).numpy(), float(l2s[best])
-
-
 def _window_folds(d: np.ndarray, window: float, splits: list) -> list[tuple[np.ndarray,
                                                                             np.ndarray]]:
     """Each split restricted to trials within the window (and not on the reference)."""
@@ -177,7 +142,7 @@ def _local_decisions(recording: Recording, refs: np.ndarray, window: float, spli
         for tr, te in _window_folds(d, window, splits):
             if decoder is None:
                 Z, Zte = _standardized(Xall, tr, te)
-                pred, l2 = _ridge_loo(Z, Zte, d[tr], l2s)
+                pred, l2 = ridge_loo_predictions(Z, Zte, d[tr], l2s)
                 choice = pred > 0
                 chosen.append(l2)
             else:
