@@ -15,6 +15,16 @@ Building blocks
     :class:`BaseDecoder`, :class:`RegressorDecoder`, :class:`ClassifierDecoder`,
     :class:`TorchDecoder` (the training loop as overridable steps), :func:`ridge_path`,
     :func:`circular_score`, :func:`load` (read what ``decoder.save(path)`` wrote).
+
+How the package is laid out: ``_core`` holds the conventions every decoder shares, each
+written once (penalty and its scaling, standardisation, angle coding, the stopping rule,
+the size rule that sends small problems to float64 NumPy/SciPy); each family is one
+module that owns all of its maths (``linear``: every ridge solver and the ridge
+cross-validation path; ``logistic``: the SciPy and torch solvers and the kernel-form
+sweep; ``mlp`` with ``_mlp_stacked``: stacked training of many networks). A family's
+fast cross-validated path is reached through one public method,
+:meth:`BaseDecoder.cross_val_predictions`, which :mod:`neurodecode.evaluate` calls; a
+new family is one new module.
 """
 
 from ._base import BaseDecoder, ClassifierDecoder, RegressorDecoder, circular_score

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 from .._threads import thread_budget
 from .._validation import check_choice
@@ -24,7 +25,7 @@ _SOLVERS = ("auto", "numpy", "closed_form", "fista", "adam", "sgd")
 
 
 def ridge_path(X: Any, T: Any, l2: Sequence[float], *,
-               fit_intercept: bool = True) -> tuple[Any, Any]:
+               fit_intercept: bool = True, progress: bool = False) -> tuple[Any, Any]:
     """Exact ridge solutions for several ``l2`` values: the one ridge solver of neurodecode.
 
     Each solution minimises ``1/(2n) ||T - X W^T - b||^2 + l2/2 ||W||^2`` (scikit-learn's
@@ -47,6 +48,8 @@ def ridge_path(X: Any, T: Any, l2: Sequence[float], *,
         Penalty strengths (>= 0).
     fit_intercept : bool, default=True
         Fit an unpenalised intercept (by centring ``X`` and ``T``).
+    progress : bool, default=False
+        Show the stages (Gram product, factorisation and solve, weights) of a long solve.
 
     Returns
     -------
@@ -66,30 +69,43 @@ def ridge_path(X: Any, T: Any, l2: Sequence[float], *,
     if numpy:
         X, T = np.asarray(X, dtype=np.float64), np.asarray(T, dtype=np.float64)
     n, p = X.shape
+    bar = tqdm(total=3, desc="ridge", disable=not progress, leave=False)
     if fit_intercept:
         x_mean, t_mean = X.mean(0), T.mean(0)
         X, T = X - x_mean, T - t_mean
     lams = [ridge_shift(a, n) for a in l2]
-    if p > n:  # dual form: the n x n Gram matrix
+    # centred responses have rank <= n - 1: with p >= n the p x p matrix is singular, so
+    # the n x n side (with the constant vector lifted) is the one to factorise
+    if p >= n:  # dual form: the n x n Gram matrix
+        bar.set_postfix_str(f"Gram {n} x {n}")
         K = gram(X)
         K = K if numpy else K.to(torch.float64)
         if fit_intercept:  # lift the constant vector that centring leaves in the null space
             K = K + K.diagonal().mean() / n
         T64 = T if numpy else T.to(torch.float64)
+        bar.update(1)
+        bar.set_postfix_str("factorise and solve")
         alpha = solve_shifted(K, T64, lams)  # (n_l2, n, k)
         alpha = alpha if numpy else alpha.to(X.dtype)
+        bar.update(1)
         W = (alpha.transpose(0, 2, 1) if numpy else alpha.transpose(1, 2)) @ X
     else:
+        bar.set_postfix_str(f"Gram {p} x {p}")
         C = gram(X, transpose=True)
         B = X.T @ T
         if not numpy:
             C, B = C.to(torch.float64), B.to(torch.float64)
+        bar.update(1)
+        bar.set_postfix_str("factorise and solve")
         Wt = solve_shifted(C, B, lams)  # (n_l2, p, k)
+        bar.update(1)
         W = Wt.transpose(0, 2, 1) if numpy else Wt.transpose(1, 2).to(X.dtype)
     if fit_intercept:
         b = t_mean - W @ x_mean
     else:
         b = np.zeros((len(lams), T.shape[1])) if numpy else T.new_zeros(len(lams), T.shape[1])
+    bar.update(1)
+    bar.close()
     return W, b
 
 
@@ -284,7 +300,7 @@ class LinearDecoder(RegressorDecoder, TorchDecoder):
         Seeds mini-batch order and the validation split (the closed form and FISTA are
         deterministic).
     progress : bool, default=False
-        Show a progress bar over epochs.
+        Show a progress bar over epochs, or over the stages of the closed form.
 
     Attributes
     ----------
@@ -452,7 +468,8 @@ class LinearDecoder(RegressorDecoder, TorchDecoder):
         if engine == "numpy":
             Z = self._fit_standardizer(np.asarray(X, dtype=np.float64))
             with thread_budget(n * p * min(n, p) + min(n, p) ** 3 / 3):
-                W, b = ridge_path(Z, T, [float(self.l2)], fit_intercept=self.fit_intercept)
+                W, b = ridge_path(Z, T, [float(self.l2)], fit_intercept=self.fit_intercept,
+                                  progress=bool(self.progress))
                 W, b = W[0], b[0]
                 residual = Z @ W.T + b - T
             objective = 0.5 * (residual**2).sum(1).mean() + penalty.value([W])
@@ -463,7 +480,8 @@ class LinearDecoder(RegressorDecoder, TorchDecoder):
             device = resolve_device(self.device, self._owner)
             Xt = self._fit_standardizer(self._as_tensor(X, device))
             Tt = self._as_tensor(T, device, Xt.dtype)
-            W, b = ridge_path(Xt, Tt, [float(self.l2)], fit_intercept=self.fit_intercept)
+            W, b = ridge_path(Xt, Tt, [float(self.l2)], fit_intercept=self.fit_intercept,
+                              progress=bool(self.progress))
             W, b = W[0], b[0]
             with torch.no_grad():
                 objective = self._loss(Xt @ W.T + b, Tt) + penalty.value([W])
