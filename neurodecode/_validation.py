@@ -99,8 +99,8 @@ def check_finite(arr: np.ndarray, name: str, axis_names: tuple[str, str] = ("tri
             f"{name} contains NaN or inf at {axis_names[0]} {format_indices(np.flatnonzero(bad))}."
             " Drop or impute them before building a Recording."
         )
-    rows = np.flatnonzero(bad.any(axis=1))
-    cols = np.flatnonzero(bad.reshape(arr.shape[0], -1).any(axis=0))
+    rows = np.flatnonzero(bad.reshape(arr.shape[0], -1).any(axis=1))
+    cols = np.flatnonzero(bad.reshape(-1, arr.shape[-1]).any(axis=0))
     raise ValueError(
         f"{name} contains {int(bad.sum())} NaN or inf values, in {axis_names[0]} "
         f"{format_indices(rows)} and {axis_names[1]} {format_indices(cols)}. "

@@ -5,6 +5,13 @@ sample and says what kind of variable the stimulus is. Samples are trials (one r
 vector per stimulus presentation) or time bins (a behaviour stream sampled in time, with
 ``bin_size`` and ``times``); code that must not shuffle time bins (cross-validation)
 asks :attr:`Recording.is_time_binned`.
+
+A trial-based Recording can also hold each trial's responses over time, an array of
+shape (n_trials, n_times, n_neurons) with ``epoch_times`` (seconds from the aligning
+event): :attr:`Recording.is_time_resolved`. Time-resolved analyses
+(:func:`~neurodecode.evaluate.decode_over_time`) use it whole; everything that decodes one
+response vector per trial asks for one time point (:meth:`Recording.at`,
+:meth:`Recording.mean_over`).
 """
 
 from __future__ import annotations
@@ -58,6 +65,39 @@ def _as_column_dict(table: Any, n_samples: int, name: str) -> dict[str, np.ndarr
     return out
 
 
+def _check_epoch_times(epoch_times: Any, resp: np.ndarray, bin_size: Any) -> np.ndarray | None:
+    """Validate ``epoch_times`` against 3-D responses (one time per time point)."""
+    if resp.ndim == 2:
+        if epoch_times is not None:
+            raise ValueError(
+                f"epoch_times applies to responses over time (n_trials, n_times, n_neurons); "
+                f"these responses have shape {resp.shape}."
+            )
+        return None
+    if epoch_times is None:
+        raise ValueError(
+            f"Responses of shape {resp.shape} (trials x times x neurons) need epoch_times: "
+            "the time of each time point in seconds from the aligning event, e.g. "
+            "epoch_times=np.arange(n_times) * frame_period - baseline."
+        )
+    if bin_size is not None:
+        raise ValueError(
+            "bin_size marks consecutive time bins as samples; responses over time within "
+            "trials use epoch_times instead. Pass one of them."
+        )
+    times = as_numpy(epoch_times, "epoch_times", dtype=np.float64, ndim=1, owner="Recording")
+    if len(times) != resp.shape[1]:
+        raise ValueError(
+            f"epoch_times must have one time per time point: responses have {resp.shape[1]} "
+            f"time points (axis 1 of shape {resp.shape}), epoch_times has {len(times)}."
+        )
+    check_finite(times, "epoch_times", ("time points", ""))
+    if len(times) > 1 and np.any(np.diff(times) <= 0):
+        raise ValueError("epoch_times must strictly increase (one time per time point, in "
+                         "order).")
+    return times
+
+
 class Recording:
     """Neural responses paired with the stimulus (or behaviour) to decode.
 
@@ -65,6 +105,8 @@ class Recording:
     ----------
     responses : array-like or Tensor of shape (n_samples, n_neurons)
         One row per trial (or time bin), one column per neuron. Stored as float32.
+        Shape (n_trials, n_times, n_neurons) holds each trial's responses at ``n_times``
+        time points of the trial (then ``epoch_times`` is required).
     stimulus : array-like of shape (n_samples,) or (n_samples, n_outputs)
         The variable to decode, one value per sample. ``(n_samples, n_outputs)`` is
         allowed for ``kind="linear"`` (e.g. 2-D hand velocity).
@@ -94,6 +136,9 @@ class Recording:
         history window across segments, and grouped cross-validation splits on it.
     meta : dict, optional
         Free-form metadata: source file, session id, loader options.
+    epoch_times : array-like of shape (n_times,), optional
+        For 3-D responses: the time of each time point within the trial, in seconds from
+        the aligning event (negative before it), strictly increasing.
 
     Attributes
     ----------
@@ -132,16 +177,18 @@ class Recording:
         times: ArrayLike | None = None,
         trial_id: ArrayLike | None = None,
         meta: Mapping[str, Any] | None = None,
+        epoch_times: ArrayLike | None = None,
     ) -> None:
         check_choice(kind, "kind", _KINDS, "Recording")
         check_choice(response_type, "response_type", _RESPONSE_TYPES, "Recording")
-        resp = as_numpy(responses, "responses", ndim=2, owner="Recording")
+        resp = as_numpy(responses, "responses", ndim=(2, 3), owner="Recording")
+        epochs = _check_epoch_times(epoch_times, resp, bin_size)
         if resp.dtype.kind not in "biuf":
             raise TypeError(
                 f"responses must hold numbers; got dtype {resp.dtype}. Convert with "
                 "np.asarray(responses, dtype=float)."
             )
-        if resp.shape[0] == 0 or resp.shape[1] == 0:
+        if 0 in resp.shape:
             raise ValueError(
                 f"The recording is empty: responses have shape {resp.shape} "
                 "(n_samples, n_neurons); at least one sample and one neuron are needed."
@@ -204,7 +251,7 @@ class Recording:
                 f"kind={kind!r}."
             )
 
-        n_samples, n_neurons = resp.shape
+        n_samples, n_neurons = resp.shape[0], resp.shape[-1]
         trial_table = _as_column_dict(trials, n_samples, "trials")
         neuron_table = _as_column_dict(neurons, n_neurons, "neurons")
         if "id" not in neuron_table:
@@ -243,6 +290,7 @@ class Recording:
         self.times: np.ndarray | None = times_arr
         self.trial_id: np.ndarray | None = tid
         self.meta: dict[str, Any] = dict(meta or {})
+        self.epoch_times: np.ndarray | None = epochs
 
     # ------------------------------------------------------------------ basic facts
     @property
@@ -257,13 +305,133 @@ class Recording:
 
     @property
     def n_neurons(self) -> int:
-        """Number of neurons (columns of :attr:`responses`)."""
-        return int(self.responses.shape[1])
+        """Number of neurons (last axis of :attr:`responses`)."""
+        return int(self.responses.shape[-1])
 
     @property
-    def shape(self) -> tuple[int, int]:
-        """``(n_samples, n_neurons)``."""
-        return (self.n_samples, self.n_neurons)
+    def n_times(self) -> int:
+        """Time points per trial (1 unless :attr:`is_time_resolved`)."""
+        return int(self.responses.shape[1]) if self.responses.ndim == 3 else 1
+
+    @property
+    def is_time_resolved(self) -> bool:
+        """True when responses are (n_trials, n_times, n_neurons) with ``epoch_times``."""
+        return self.responses.ndim == 3
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """``(n_samples, n_neurons)``, or ``(n_trials, n_times, n_neurons)``."""
+        return tuple(int(d) for d in self.responses.shape)
+
+    def require_single_time(self, owner: str) -> None:
+        """Raise a ValueError naming the way forward when a time-resolved Recording reaches
+        code that decodes one response vector per trial.
+
+        Parameters
+        ----------
+        owner : str
+            What was called, for the message.
+        """
+        if not self.is_time_resolved:
+            return
+        t = self.epoch_times
+        raise ValueError(
+            f"{owner} takes one response vector per trial, but this Recording holds "
+            f"responses over time (shape {self.shape}: trials x times x neurons, "
+            f"{t[0]:g} to {t[-1]:g} s). Pick one time point with recording.at(t), average "
+            "a window with recording.mean_over(start, stop), or decode every time point "
+            "with neurodecode.evaluate.decode_over_time(decoder, recording)."
+        )
+
+    def at(self, t: float) -> Recording:
+        """The trials' responses at the time point nearest ``t`` (a 2-D Recording).
+
+        Parameters
+        ----------
+        t : float
+            Seconds from the aligning event.
+
+        Returns
+        -------
+        Recording
+            ``meta["epoch_time"]`` holds the time point taken.
+
+        Raises
+        ------
+        ValueError
+            If the Recording is not time-resolved, or ``t`` lies outside the epoch by
+            more than one time step.
+
+        Examples
+        --------
+        >>> rec = Recording(np.arange(12.0).reshape(2, 3, 2), [0, 1], kind="categorical",
+        ...                 epoch_times=[-0.1, 0.0, 0.1])
+        >>> rec.at(0.02).responses.tolist()
+        [[2.0, 3.0], [8.0, 9.0]]
+        """
+        times = self._require_epochs("at")
+        check_number(t, "t", "Recording.at")
+        k = int(np.argmin(np.abs(times - t)))
+        step = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
+        if abs(times[k] - t) > max(step, 1e-12):
+            raise ValueError(
+                f"t={t:g} s lies outside this Recording's epoch, {times[0]:g} to "
+                f"{times[-1]:g} s (steps of {step:g} s)."
+            )
+        return self._flatten(self.responses[:, k], {"epoch_time": float(times[k])})
+
+    def mean_over(self, start: float, stop: float) -> Recording:
+        """The trials' responses averaged over the time points in ``[start, stop)``.
+
+        Parameters
+        ----------
+        start, stop : float
+            Seconds from the aligning event.
+
+        Returns
+        -------
+        Recording
+            2-D; counts averaged over several time points become continuous.
+            ``meta["epoch_window"]`` holds ``(start, stop)``.
+
+        Raises
+        ------
+        ValueError
+            If the Recording is not time-resolved, or no time point lies in the window.
+
+        Examples
+        --------
+        >>> rec = Recording(np.arange(12.0).reshape(2, 3, 2), [0, 1], kind="categorical",
+        ...                 epoch_times=[-0.1, 0.0, 0.1])
+        >>> rec.mean_over(0.0, 0.2).responses.tolist()
+        [[3.0, 4.0], [9.0, 10.0]]
+        """
+        times = self._require_epochs("mean_over")
+        check_number(start, "start", "Recording.mean_over")
+        check_number(stop, "stop", "Recording.mean_over")
+        inside = (times >= start) & (times < stop)
+        if not inside.any():
+            raise ValueError(
+                f"No time point of this Recording lies in [{start:g}, {stop:g}) s; its epoch "
+                f"runs from {times[0]:g} to {times[-1]:g} s."
+            )
+        return self._flatten(self.responses[:, inside].mean(axis=1),
+                             {"epoch_window": (float(start), float(stop))},
+                             averaged=int(inside.sum()) > 1)
+
+    def _require_epochs(self, name: str) -> np.ndarray:
+        if self.epoch_times is None:
+            raise ValueError(
+                f"Recording.{name} needs responses over time (n_trials x n_times x "
+                f"n_neurons, with epoch_times); this Recording has shape {self.shape}."
+            )
+        return self.epoch_times
+
+    def _flatten(self, responses: np.ndarray, meta: dict[str, Any],
+                 averaged: bool = False) -> Recording:
+        response_type = "continuous" if averaged else self.response_type
+        return self._replace(responses=responses, response_type=response_type,
+                             epoch_times=None, meta={**self.meta, **meta})
 
     @property
     def is_time_binned(self) -> bool:
@@ -291,6 +459,9 @@ class Recording:
 
     def __repr__(self) -> str:
         unit = "time bins" if self.is_time_binned else "trials"
+        if self.is_time_resolved:
+            t = self.epoch_times
+            unit += f" x {self.n_times} times ({t[0]:g} to {t[-1]:g} s)"
         stim = f"stimulus: {self.kind}"
         if self.kind == "circular":
             stim += f", period {self.period:g}"
@@ -315,7 +486,7 @@ class Recording:
             responses=self.responses, stimulus=self.stimulus, kind=self.kind,
             period=self.period, response_type=self.response_type, trials=self.trials,
             neurons=self.neurons, bin_size=self.bin_size, times=self.times,
-            trial_id=self.trial_id, meta=self.meta,
+            trial_id=self.trial_id, meta=self.meta, epoch_times=self.epoch_times,
         )
         fields.update(changes)
         return Recording(**fields)
@@ -344,7 +515,7 @@ class Recording:
         rows = self._index(trials, self.n_samples, "trials")
         cols = self._index(neurons, self.n_neurons, "neurons")
         return self._replace(
-            responses=self.responses[rows][:, cols],
+            responses=self.responses[rows][..., cols],
             stimulus=self.stimulus[rows],
             trials={k: v[rows] for k, v in self.trials.items()},
             neurons={k: v[cols] for k, v in self.neurons.items()},
@@ -416,13 +587,15 @@ class Recording:
         >>> rec.with_responses(np.sqrt(rec.responses)).responses.ravel().tolist()
         [2.0, 3.0]
         """
-        resp = as_numpy(responses, "responses", ndim=2, owner="with_responses")
+        resp = as_numpy(responses, "responses", ndim=(2, 3), owner="with_responses")
         if response_type is None:
             is_counts = (self.response_type == "counts" and np.all(resp >= 0)
                          and np.array_equal(resp, np.round(resp)))
             response_type = "counts" if is_counts else "continuous"
-        neurons = self.neurons if resp.shape[1] == self.n_neurons else None
-        return self._replace(responses=resp, response_type=response_type, neurons=neurons)
+        neurons = self.neurons if resp.shape[-1] == self.n_neurons else None
+        epochs = self.epoch_times if resp.ndim == 3 else None
+        return self._replace(responses=resp, response_type=response_type, neurons=neurons,
+                             epoch_times=epochs)
 
     def bin_stimulus(self, n_bins: int, *, strategy: str = "uniform") -> Recording:
         """Turn a circular or linear stimulus into ``n_bins`` classes.

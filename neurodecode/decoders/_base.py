@@ -310,6 +310,7 @@ class BaseDecoder(BaseEstimator, ABC):
                 f"When X is a Recording, y must be None: {self._owner} takes the stimulus "
                 f"from the recording. Got y of type {type(y).__name__}."
             )
+        X.require_single_time(self._owner)
         if check_kind:
             self._check_kind(X)
         return X.responses, X.stimulus, X

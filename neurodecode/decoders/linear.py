@@ -24,8 +24,8 @@ __all__ = ["LinearDecoder", "cv_ridge_predictions", "ridge_loo_predictions", "ri
 _SOLVERS = ("auto", "numpy", "closed_form", "fista", "adam", "sgd")
 
 
-def ridge_path(X: Any, T: Any, l2: Sequence[float], *,
-               fit_intercept: bool = True, progress: bool = False) -> tuple[Any, Any]:
+def ridge_path(X: Any, T: Any, l2: Sequence[float], *, fit_intercept: bool = True,
+               centered: bool = False, progress: bool = False) -> tuple[Any, Any]:
     """Exact ridge solutions for several ``l2`` values: the one ridge solver of neurodecode.
 
     Each solution minimises ``1/(2n) ||T - X W^T - b||^2 + l2/2 ||W||^2`` (scikit-learn's
@@ -48,6 +48,9 @@ def ridge_path(X: Any, T: Any, l2: Sequence[float], *,
         Penalty strengths (>= 0).
     fit_intercept : bool, default=True
         Fit an unpenalised intercept (by centring ``X`` and ``T``).
+    centered : bool, default=False
+        ``X``'s columns already have zero mean (z-scored on these samples): skip
+        centring them again (the intercept is still fitted).
     progress : bool, default=False
         Show the stages (Gram product, factorisation and solve, weights) of a long solve.
 
@@ -72,7 +75,8 @@ def ridge_path(X: Any, T: Any, l2: Sequence[float], *,
     bar = tqdm(total=3, desc="ridge", disable=not progress, leave=False)
     if fit_intercept:
         x_mean, t_mean = X.mean(0), T.mean(0)
-        X, T = X - x_mean, T - t_mean
+        X = X if centered else X - x_mean
+        T = T - t_mean
     lams = [ridge_shift(a, n) for a in l2]
     # centred responses have rank <= n - 1: with p >= n the p x p matrix is singular, so
     # the n x n side (with the constant vector lifted) is the one to factorise
@@ -157,7 +161,8 @@ def cv_ridge_predictions(X: np.ndarray, Y: np.ndarray,
             if standardize:
                 mean, scale = standardization(Ztr, center=fit_intercept)
                 Ztr, Zte = _standardize(Ztr, mean, scale), _standardize(Zte, mean, scale)
-            W, b = ridge_path(Ztr, Y[train], l2s, fit_intercept=fit_intercept)
+            W, b = ridge_path(Ztr, Y[train], l2s, fit_intercept=fit_intercept,
+                              centered=standardize and fit_intercept)
             out.append(Zte @ W.transpose(0, 2, 1) + b[:, None, :])
         return out
     Xt = as_data_tensor(X, device, dtype)
@@ -469,6 +474,7 @@ class LinearDecoder(RegressorDecoder, TorchDecoder):
             Z = self._fit_standardizer(np.asarray(X, dtype=np.float64))
             with thread_budget(n * p * min(n, p) + min(n, p) ** 3 / 3):
                 W, b = ridge_path(Z, T, [float(self.l2)], fit_intercept=self.fit_intercept,
+                                  centered=self.standardize and self.fit_intercept,
                                   progress=bool(self.progress))
                 W, b = W[0], b[0]
                 residual = Z @ W.T + b - T

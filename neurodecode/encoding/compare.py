@@ -263,6 +263,7 @@ def cross_validate_tuning(model: TuningModel | None, recording: Recording, cv: i
         raise TypeError(
             f"cross_validate_tuning takes a Recording; got {type(recording).__name__}."
         )
+    recording.require_single_time("cross_validate_tuning")
     check_number(n_grid, "n_grid", "cross_validate_tuning", low=2, integer=True)
     model = TuningModel() if model is None else model
     splits = make_splits(recording, cv, groups=groups, random_state=random_state)
@@ -576,6 +577,7 @@ def encoding_vs_decoding(recording: Recording, cv: int | Any = 5,
         raise TypeError(
             f"encoding_vs_decoding takes a Recording; got {type(recording).__name__}."
         )
+    recording.require_single_time("encoding_vs_decoding")
     check_number(n_grid, "n_grid", "encoding_vs_decoding", low=2, integer=True)
     check_number(n_bins, "n_bins", "encoding_vs_decoding", low=1, integer=True)
     kind = recording.kind

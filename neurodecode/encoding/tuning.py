@@ -554,6 +554,7 @@ class TuningModel(BaseEstimator):
 
     def _unpack(self, X: Any, responses: Any) -> tuple[np.ndarray, Any, Recording | None]:
         if isinstance(X, Recording):
+            X.require_single_time(self._owner)
             if responses is not None:
                 raise ValueError(
                     f"When X is a Recording, responses must be None: {self._owner} takes them "

@@ -512,6 +512,7 @@ def cross_validate_settings(decoder: Any, recording: Recording, cv: int | Any,
             f"cross_validate takes a Recording; got {type(recording).__name__}. Build one "
             "with neurodecode.data.Recording(responses, stimulus, kind=...)."
         )
+    recording.require_single_time("cross_validate")
     check_number(n_permutations, "n_permutations", "cross_validate", low=0, integer=True)
     check_choice(batched, "batched", ("auto", True, False), "cross_validate")
     names = list(default_scoring(recording.kind)) if scoring is None else (

@@ -422,6 +422,7 @@ def _check_inputs(recording: Any, method: str, psychometric: str, criterion: flo
             f"{owner} takes a Recording; got {type(recording).__name__}. Build one with "
             "neurodecode.data.Recording(responses, stimulus, kind='circular', period=...)."
         )
+    recording.require_single_time(owner)
     if recording.kind != "circular":
         raise ValueError(
             f"{owner} needs a circular stimulus (orientation, direction); this Recording's "

@@ -509,6 +509,7 @@ def scaling_curve(
         raise TypeError(
             f"scaling_curve takes a Recording; got {type(recording).__name__}."
         )
+    recording.require_single_time("scaling_curve")
     check_number(n_repeats, "n_repeats", "scaling_curve", low=1, integer=True)
     metric, greater = _resolve_metric(metric, recording)
     if decoder is None and metric != _THRESHOLD:
