@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "PopulationTruth",
+    "TimeCourseTruth",
     "Recording",
     "add_history",
     "align_behavior",
@@ -31,6 +32,7 @@ __all__ = [
     "load_peyrache_hd",
     "load_stevenson_m1",
     "orientation_population",
+    "time_resolved_population",
     "rebin",
     "save_nwb",
 ]
@@ -43,7 +45,8 @@ _MODULES = {  # module -> the public names it defines
     "hdf5": ("load_hdf5", "load_npz"),
     "matlab": ("load_mat",),
     "nwb": ("format_inspection", "inspect_nwb", "load_nwb", "save_nwb"),
-    "synthetic": ("PopulationTruth", "orientation_population"),
+    "synthetic": ("PopulationTruth", "TimeCourseTruth", "orientation_population",
+                  "time_resolved_population"),
 }
 _WHERE = {name: module for module, names in _MODULES.items() for name in names}
 
@@ -61,7 +64,12 @@ if TYPE_CHECKING:  # what static tools see; at run time __getattr__ loads these
     from .hdf5 import load_hdf5, load_npz
     from .matlab import load_mat
     from .nwb import format_inspection, inspect_nwb, load_nwb, save_nwb
-    from .synthetic import PopulationTruth, orientation_population
+    from .synthetic import (
+        PopulationTruth,
+        TimeCourseTruth,
+        orientation_population,
+        time_resolved_population,
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -16,7 +16,8 @@ import numpy as np
 from .._validation import check_choice, check_number
 from ._recording import Recording
 
-__all__ = ["PopulationTruth", "orientation_population"]
+__all__ = ["PopulationTruth", "TimeCourseTruth", "orientation_population",
+           "time_resolved_population"]
 
 STRINGER_N_NEURONS = 23_589
 STRINGER_N_TRIALS = 4_598
@@ -298,5 +299,163 @@ def orientation_population(
         neurons={"preferred": preferred, "kappa": kap},
         meta={"source": "synthetic", "generator": owner, "random_state": random_state,
               "units": "degrees", "window": float(window)},
+    )
+    return recording, truth
+
+
+@dataclass
+class TimeCourseTruth:
+    """Ground truth of :func:`time_resolved_population`.
+
+    Attributes
+    ----------
+    epoch_times : ndarray of shape (n_times,)
+        Start of each time bin, seconds from stimulus onset.
+    onset : float
+        First time (s) at which the population carries the stimulus: bins starting at or
+        after it are tuned, earlier ones are not.
+    switch : float or None
+        Time (s) at which every neuron's preferred stimulus jumps to a new one (the code
+        changes); None when it never does.
+    early, late : PopulationTruth
+        Tuning before and after ``switch`` (the same object when there is no switch);
+        rates are per bin of ``bin_size`` seconds.
+    bin_size : float
+    """
+
+    epoch_times: np.ndarray
+    onset: float
+    switch: float | None
+    early: PopulationTruth
+    late: PopulationTruth
+    bin_size: float
+
+    @property
+    def informative(self) -> np.ndarray:
+        """Boolean (n_times,): bins whose responses depend on the stimulus."""
+        return self.epoch_times >= self.onset - 1e-12
+
+    def code(self) -> np.ndarray:
+        """Which code each bin uses: -1 before onset (none), 0 early, 1 late."""
+        out = np.where(self.informative, 0, -1)
+        if self.switch is not None:
+            out[self.epoch_times >= self.switch - 1e-12] = 1
+        return out
+
+
+def time_resolved_population(
+    n_neurons: int = 100,
+    n_trials: int = 300,
+    *,
+    n_times: int = 30,
+    epoch: tuple[float, float] = (-0.5, 1.0),
+    onset: float = 0.0,
+    switch: float | None = None,
+    n_classes: int | None = None,
+    period: float = 180.0,
+    peak_rate: tuple[float, float] = (5.0, 30.0),
+    baseline_rate: tuple[float, float] = (1.0, 5.0),
+    kappa: tuple[float, float] = (0.5, 4.0),
+    random_state: int | None = 0,
+) -> tuple[Recording, TimeCourseTruth]:
+    """Simulate trials whose responses over time carry the stimulus from a known onset.
+
+    Each neuron fires at its baseline rate until ``onset``; from then on its rate follows
+    von Mises tuning to the trial's stimulus (as in :func:`orientation_population`). With
+    ``switch``, every neuron's preferred stimulus jumps to a new random one at that time,
+    so a decoder trained before the switch fails after it (temporal generalisation
+    breaks) while decoding at each time still works. Counts are Poisson per bin.
+
+    Parameters
+    ----------
+    n_neurons, n_trials : int
+    n_times : int, default=30
+        Time bins per trial, tiling ``epoch``.
+    epoch : (float, float), default=(-0.5, 1.0)
+        Start and end of the trial in seconds from stimulus onset.
+    onset : float, default=0.0
+        Seconds; bins starting at or after it are tuned.
+    switch : float, optional
+        Seconds; the preferred stimuli change at this time.
+    n_classes : int, optional
+        Draw the stimulus from ``n_classes`` equally spaced values and return a
+        categorical Recording (labels are the angles); None: a circular stimulus drawn
+        uniformly.
+    period : float, default=180.0
+    peak_rate, baseline_rate : (float, float)
+        Ranges (spikes/s) of the tuned amplitude and the baseline, log-uniform.
+    kappa : (float, float)
+        Range of tuning concentrations.
+    random_state : int or None, default=0
+
+    Returns
+    -------
+    recording : Recording
+        Counts of shape (n_trials, n_times, n_neurons), ``epoch_times`` the bin starts.
+    truth : TimeCourseTruth
+
+    Raises
+    ------
+    ValueError
+        For sizes below 1, an epoch that is not (start, stop) with start < stop, or an
+        onset or switch outside it.
+
+    Examples
+    --------
+    >>> rec, truth = time_resolved_population(20, 40, n_times=10, onset=0.2, n_classes=4)
+    >>> rec.shape, int(truth.informative.sum())
+    ((40, 10, 20), 5)
+    """
+    owner = "time_resolved_population"
+    check_number(n_neurons, "n_neurons", owner, low=1, integer=True)
+    check_number(n_trials, "n_trials", owner, low=1, integer=True)
+    check_number(n_times, "n_times", owner, low=1, integer=True)
+    check_number(n_classes, "n_classes", owner, low=2, integer=True, allow_none=True)
+    if len(epoch) != 2 or not epoch[0] < epoch[1]:
+        raise ValueError(f"The 'epoch' parameter of {owner} must be (start, stop) with "
+                         f"start < stop. Got {epoch!r} instead.")
+    for name, value in (("onset", onset), ("switch", switch)):
+        if value is not None and not epoch[0] <= value <= epoch[1]:
+            raise ValueError(f"The {name!r} parameter of {owner} must lie in the epoch "
+                             f"{epoch!r}. Got {value!r} instead.")
+    bin_size = (epoch[1] - epoch[0]) / n_times
+    times = epoch[0] + bin_size * np.arange(n_times)
+    rng = np.random.default_rng(random_state)
+    seeds = rng.integers(0, 2**31 - 1, 3)
+    if n_classes is None:
+        stimulus = rng.uniform(0, period, n_trials)
+    else:
+        stimulus = (rng.integers(0, n_classes, n_trials) * (period / n_classes)).astype(float)
+    early = orientation_population(n_neurons, 1, period=period, window=bin_size,
+                                   peak_rate=peak_rate, baseline_rate=baseline_rate,
+                                   kappa=kappa, random_state=int(seeds[0]))[1]
+    late = early
+    if switch is not None:
+        new = np.random.default_rng(int(seeds[1])).uniform(0, period, n_neurons)
+        late = PopulationTruth(
+            preferred=new, kappa=early.kappa, amplitude=early.amplitude,
+            baseline=early.baseline, period=early.period, window=early.window,
+            noise=early.noise, noise_sd=early.noise_sd, gain_noise=0.0,
+            stimulus_noise=0.0, gain=early.gain)
+    truth = TimeCourseTruth(epoch_times=times, onset=float(onset),
+                            switch=None if switch is None else float(switch),
+                            early=early, late=late, bin_size=float(bin_size))
+    code = truth.code()
+    counts_rng = np.random.default_rng(int(seeds[2]))
+    responses = np.empty((n_trials, n_times, n_neurons), dtype=np.float32)
+    rest = np.broadcast_to(early.window * early.baseline, (n_trials, n_neurons))
+    tuned = {0: early.tuning(stimulus)}  # expected counts per bin (window = bin_size)
+    if switch is not None:
+        tuned[1] = late.tuning(stimulus)
+    for k in range(n_times):
+        mean = rest if code[k] < 0 else tuned[int(code[k])]
+        responses[:, k] = counts_rng.poisson(mean)
+    kind = "circular" if n_classes is None else "categorical"
+    recording = Recording(
+        responses, stimulus, kind=kind, period=float(period) if kind == "circular" else None,
+        response_type="counts", epoch_times=times,
+        neurons={"preferred": early.preferred, "kappa": early.kappa},
+        meta={"source": "synthetic", "generator": owner, "random_state": random_state,
+              "onset": float(onset), "switch": switch, "bin_size": float(bin_size)},
     )
     return recording, truth

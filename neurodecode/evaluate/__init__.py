@@ -7,6 +7,7 @@ Every function here is stateless: it takes a decoder (or several) and a
 :class:`~neurodecode.data.Recording` and returns a result object.
 """
 
+from .clusters import ClusterTest, cluster_test
 from .compare import (
     ComparisonResult,
     NestedCVResult,
@@ -23,6 +24,12 @@ from .metrics import (
     median_circular_error,
 )
 from .neurometric import NeurometricResult, neurometric_threshold
+from .over_time import (
+    GeneralizationResult,
+    TimeCourseResult,
+    decode_over_time,
+    temporal_generalization,
+)
 from .plots import (
     plot_confusion,
     plot_error_by_stimulus,
@@ -35,6 +42,12 @@ from .splits import ContiguousKFold, make_splits
 
 __all__ = [
     "AsymptoteFit",
+    "ClusterTest",
+    "GeneralizationResult",
+    "TimeCourseResult",
+    "cluster_test",
+    "decode_over_time",
+    "temporal_generalization",
     "NeurometricResult",
     "ScalingResult",
     "fit_asymptote",
