@@ -33,7 +33,9 @@ from .over_time import (
 from .plots import (
     plot_confusion,
     plot_error_by_stimulus,
+    plot_generalization,
     plot_loss_curves,
+    plot_over_time,
     plot_predictions,
     plot_sweep,
 )
@@ -59,6 +61,8 @@ __all__ = [
     "nested_cross_validate",
     "parameter_grid",
     "plot_confusion",
+    "plot_generalization",
+    "plot_over_time",
     "plot_error_by_stimulus",
     "plot_loss_curves",
     "plot_predictions",

@@ -18,6 +18,8 @@ from .metrics import _degrees_per_unit, circular_error
 
 __all__ = [
     "plot_confusion",
+    "plot_generalization",
+    "plot_over_time",
     "plot_error_by_stimulus",
     "plot_loss_curves",
     "plot_predictions",
@@ -233,4 +235,94 @@ def plot_loss_curves(source: Any, *, ax: Axes | None = None) -> Figure:
     ax.set_ylabel("loss")
     ax.set_yscale("log")
     ax.legend(frameon=False, fontsize="small")
+    return fig
+
+
+_LABELS = {
+    "accuracy": "accuracy", "balanced_accuracy": "balanced accuracy",
+    "f1_macro": "macro F1", "median_error": "median error", "mean_error": "mean error",
+    "circular_corr": "circular correlation", "r2": "R$^2$", "rmse": "RMS error",
+}
+
+
+def plot_over_time(result: Any, *, metric: str | None = None, ax: Axes | None = None,
+                   alpha: float = 0.05) -> Figure:
+    """Score over time: mean +- s.e.m. over folds, chance, significant clusters, onset.
+
+    Parameters
+    ----------
+    result : TimeCourseResult
+        From :func:`~neurodecode.evaluate.decode_over_time`.
+    metric : str, optional
+        Defaults to the primary metric.
+    ax : matplotlib Axes, optional
+    alpha : float, default=0.05
+        Clusters with a smaller p-value are marked by a bar under the curve.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    metric = metric or result.primary
+    fig, ax = _axes(ax, (5.5, 3.5))
+    t, m, s = result.epoch_times, result.mean(metric), result.sem(metric)
+    ax.plot(t, m, color="C0", lw=1.5, label=f"{result.n_folds}-fold mean")
+    ax.fill_between(t, m - s, m + s, color="C0", alpha=0.25, lw=0, label="± s.e.m.")
+    if result.test is not None and metric == result.primary:
+        ax.plot(t, result.test.chance, color="0.4", ls="--", lw=1,
+                label=f"chance ({len(result.test.null_max)} permutations)")
+        sig = result.significant(alpha)
+        if sig.any():
+            low = np.nanmin(m - s)
+            span = np.nanmax(m + s) - low
+            y = low - 0.06 * (span if span > 0 else 1.0)
+            step = np.median(np.diff(t)) if len(t) > 1 else 0.0
+            for c in result.test.clusters:
+                if c.p_value < alpha:
+                    a, b = c.extent(t)
+                    ax.plot([a - step / 2, b + step / 2], [y, y], color="C3", lw=4,
+                            solid_capstyle="butt")
+            ax.plot([], [], color="C3", lw=4, label=f"cluster p < {alpha:g}")
+    if t[0] < 0 < t[-1]:
+        ax.axvline(0.0, color="0.6", lw=1, ls=":")
+    ax.set_xlabel("time from stimulus onset (s)")
+    unit = " (deg)" if metric in ("median_error", "mean_error") else ""
+    ax.set_ylabel(_LABELS.get(metric, metric) + unit)
+    ax.legend(fontsize="small", frameon=False)
+    return fig
+
+
+def plot_generalization(result: Any, *, metric: str | None = None, ax: Axes | None = None,
+                        alpha: float = 0.05) -> Figure:
+    """Temporal generalisation matrix: score of each (training time, testing time), with
+    the outline of significant clusters.
+
+    Parameters
+    ----------
+    result : GeneralizationResult
+        From :func:`~neurodecode.evaluate.temporal_generalization`.
+    metric : str, optional
+    ax : matplotlib Axes, optional
+    alpha : float, default=0.05
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    metric = metric or result.primary
+    fig, ax = _axes(ax, (4.8, 4.0))
+    t = result.epoch_times
+    step = np.median(np.diff(t)) if len(t) > 1 else 1.0
+    extent = (t[0] - step / 2, t[-1] + step / 2, t[0] - step / 2, t[-1] + step / 2)
+    cmap = "viridis" if result.greater_is_better[metric] else "viridis_r"
+    image = ax.imshow(result.mean(metric), origin="lower", extent=extent, cmap=cmap,
+                      aspect="auto", interpolation="nearest")
+    sig = result.significant(alpha)
+    if sig.any() and metric == result.primary:
+        ax.contour(t, t, sig.astype(float), levels=[0.5], colors="w", linewidths=1.2)
+    ax.plot(extent[:2], extent[2:], color="w", lw=0.6, ls=":")
+    ax.set_xlabel("testing time (s)")
+    ax.set_ylabel("training time (s)")
+    unit = " (deg)" if metric in ("median_error", "mean_error") else ""
+    fig.colorbar(image, ax=ax, label=_LABELS.get(metric, metric) + unit)
     return fig

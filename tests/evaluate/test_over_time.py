@@ -178,3 +178,20 @@ def test_recording_with_mismatched_epoch_times_is_refused():
     with pytest.raises(ValueError, match="one time per time point"):
         Recording(np.ones((4, 3, 2)), [0, 1, 0, 1], kind="categorical",
                   epoch_times=[0.0, 0.1])
+
+
+def test_figures_mark_clusters_and_chance(switching, tmp_path):
+    from neurodecode.evaluate import plot_generalization, plot_over_time
+
+    rec, _ = switching
+    res = decode_over_time(LogisticDecoder(l2=0.1, device="cpu"), rec, cv=4,
+                           n_permutations=19)
+    fig = plot_over_time(res)
+    ax = fig.axes[0]
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert "chance (19 permutations)" in labels and ax.get_xlabel().startswith("time from")
+    fig.savefig(tmp_path / "over_time.png")
+    gen = temporal_generalization(LogisticDecoder(l2=0.1, device="cpu"), rec, cv=4)
+    fig = plot_generalization(gen)
+    assert fig.axes[0].get_ylabel() == "training time (s)"
+    fig.savefig(tmp_path / "generalization.png")
