@@ -3,7 +3,10 @@
 :func:`load_nwb` cuts a session into trials with one of the file's intervals tables
 (``trials``, ``epochs`` or any table under ``/intervals``) and turns each trial window
 into one sample: the spike counts of every sorted unit (``source="units"``), or the
-mean of an ROI response series such as dF/F (``source="roi"``). :func:`inspect_nwb`
+mean of an ROI response series such as dF/F (``source="roi"``). With
+``window=(a, b)`` and ``bin_size`` it keeps each trial's time course instead: trials x
+bins x neurons, with the bin starts relative to the aligning event as ``epoch_times``
+(see :attr:`~neurodecode.data.Recording.is_time_resolved`). :func:`inspect_nwb`
 lists what a file holds, so you can pick the table, column and window to load;
 :func:`save_nwb` writes a :class:`~neurodecode.data.Recording` back as a valid NWB file
 that loads to the same responses.
@@ -49,7 +52,7 @@ from .._validation import (
 )
 from ..exceptions import DataFormatError, DataWarning
 from ._recording import Recording
-from .binning import count_spikes
+from .binning import _count_spikes_binned, count_spikes
 
 __all__ = ["format_inspection", "inspect_nwb", "load_nwb", "save_nwb"]
 
@@ -292,8 +295,11 @@ def _sample_times(ts: Any) -> np.ndarray:
 
 
 def _roi_means(ts: Any, starts: np.ndarray, stops: np.ndarray, rows: np.ndarray,
-               name: str) -> np.ndarray:
-    """Mean of every ROI over each window ``[start, stop)``, via cumulative sums."""
+               name: str, what: str = "windows") -> np.ndarray:
+    """Mean of every ROI over each window ``[start, stop)``, via cumulative sums.
+
+    ``rows`` is the trial of each window, ``what`` names the windows in messages.
+    """
     times = _sample_times(ts)
     n_times = len(times)
     if n_times == 0:
@@ -315,9 +321,10 @@ def _roi_means(ts: Any, starts: np.ndarray, stops: np.ndarray, rows: np.ndarray,
     if (n == 0).any():
         bad = np.unique(rows[n == 0])
         raise ValueError(
-            f"Trials {format_indices(bad)} have windows that hold no sample of the ROI "
-            f"response series {name!r} (sampled every {dt:g} s). Widen the window or use "
-            "a larger bin_size."
+            f"Trials {format_indices(bad)} have {what} that hold no sample of the ROI "
+            f"response series {name!r} (sampled every {dt:g} s). "
+            + ("Widen the window." if what == "windows" else
+               f"Use a bin_size of at least the sampling period, {dt:g} s.")
         )
     lo, hi = int(i0.min()), int(i1.max())
     block = np.asarray(ts.data[lo:hi])
@@ -333,6 +340,14 @@ def _roi_means(ts: Any, starts: np.ndarray, stops: np.ndarray, rows: np.ndarray,
         out[:, c0:c0 + step] = (csum[i1 - lo] - csum[i0 - lo]) / n[:, None]
     offset = getattr(ts, "offset", 0.0) or 0.0
     return out * ts.conversion + offset
+
+
+def _roi_bin_means(ts: Any, edges: np.ndarray, rows: np.ndarray, name: str) -> np.ndarray:
+    """Mean of every ROI over each bin: ``(n_trials, n_bins, n_rois)``."""
+    n_trials, n_bins = edges.shape[0], edges.shape[1] - 1
+    means = _roi_means(ts, edges[:, :-1].ravel(), edges[:, 1:].ravel(),
+                       np.repeat(rows, n_bins), name, what="bins")
+    return means.reshape(n_trials, n_bins, -1)
 
 
 def _roi_table(series: Any) -> dict[str, np.ndarray]:
@@ -379,15 +394,39 @@ def _infer_kind(stim: np.ndarray, column: str, table: str) -> StimulusKind:
     )
 
 
-def _bins(starts: np.ndarray, stops: np.ndarray, bin_size: float
-          ) -> tuple[np.ndarray, np.ndarray]:
-    """Bins of ``bin_size`` inside each window: (window of each bin, bin starts)."""
-    n_bins = np.floor((stops - starts) / bin_size + 1e-9).astype(np.int64)
-    n_bins = np.maximum(n_bins, 0)
-    owner = np.repeat(np.arange(len(starts)), n_bins)
-    first = np.cumsum(n_bins) - n_bins
-    k = np.arange(int(n_bins.sum())) - np.repeat(first, n_bins)
-    return owner, starts[owner] + k * bin_size
+def _epoch_edges(win: tuple[float, float] | None, bin_size: float) -> np.ndarray:
+    """Bin edges in seconds from the align time: ``n_bins + 1`` values that cut ``win``
+    into whole bins of ``bin_size`` (the first is ``win[0]``, the last ``win[1]``, the
+    others ``win[0] + k * bin_size`` rounded to 1e-12 s)."""
+    if win is None:
+        raise ValueError(
+            "The 'bin_size' parameter of load_nwb cuts a window around each trial into "
+            "time bins (trials x bins x neurons), so it needs window=(start, stop) in "
+            "seconds relative to the align column, e.g. window=(-0.5, 1.5), "
+            f"bin_size={bin_size!r}."
+        )
+    a, b = win
+    length = b - a
+    if bin_size > length * (1 + 1e-9):
+        raise ValueError(
+            f"The 'bin_size' parameter of load_nwb must be at most the length of the "
+            f"window {win!r}, {length:g} s. Got {bin_size!r} instead."
+        )
+    n = length / bin_size
+    n_bins = int(round(n))
+    if abs(n - n_bins) > 1e-6:
+        lo, hi = max(int(np.floor(n)), 1), int(np.ceil(n))
+        raise ValueError(
+            f"The window {win!r} ({length:g} s) is not a whole number of bins of "
+            f"bin_size={bin_size!r} s ({n:.4g} bins); load_nwb neither drops nor pads a "
+            f"partial last bin. Use window=({a:g}, {a + lo * bin_size:g}) ({lo} bins) or "
+            f"({a:g}, {a + hi * bin_size:g}) ({hi} bins), or a bin_size that divides "
+            f"{length:g} s."
+        )
+    # rounded to 1e-12 s, so an edge meant to be 0.6 is 0.6 (not 0.6000000000000001)
+    # and a sample stamped exactly on it falls in the later bin, as in [start, stop)
+    inner = np.round(a + np.arange(1, n_bins) * bin_size, 12)
+    return np.concatenate([[a], inner, [b]])
 
 
 # ---------------------------------------------------------------------------- load_nwb
@@ -404,7 +443,8 @@ def load_nwb(
     series: str | None = None,
     bin_size: float | None = None,
 ) -> Recording:
-    """Load trials of an NWB file: one response vector per row of an intervals table.
+    """Load trials of an NWB file: one response vector per row of an intervals table,
+    or (with ``bin_size``) each trial's responses in consecutive time bins.
 
     Parameters
     ----------
@@ -435,18 +475,26 @@ def load_nwb(
         Name or path of the ROI response series (``"DfOverF/RoiResponseSeries"``) when
         the file holds several.
     bin_size : float, optional
-        If given, each window is cut into consecutive bins of ``bin_size`` seconds (the
-        incomplete last bin dropped) and every bin is a sample: ``trial_id`` is the row
-        of the intervals table, the stimulus is repeated within a trial.
+        Time-resolved loading (needs ``window``): the window is cut into consecutive
+        bins of ``bin_size`` seconds, ``[t + a + k * bin_size, t + a + (k + 1) *
+        bin_size)``, and the Recording holds each trial's responses in every bin: spike
+        counts per bin for units (``response_type="counts"``), the mean of the ROI
+        samples in each bin for ROI series. The window must hold a whole number of bins
+        (a partial last bin is refused, never dropped or padded), so the bins of a trial
+        add up to its count over the whole window.
 
     Returns
     -------
     Recording
-        ``(n_trials, n_units)`` (or ``(n_bins, n_units)``). ``trials`` holds the table's
-        other 1-D columns (``start_time``, ``stop_time``, ...), ``times`` the window
-        starts, ``neurons`` the unit (or ROI) ids and simple per-unit columns; ``meta``
-        holds ``source`` (file name), ``path``, ``intervals``, ``stimulus``, ``window``,
-        ``align``, ``source_kind``, ``session_id`` and ``identifier``.
+        ``(n_trials, n_units)``, or ``(n_trials, n_bins, n_units)`` with ``bin_size``.
+        ``trials`` holds the table's other 1-D columns (``start_time``, ``stop_time``,
+        ...), ``neurons`` the unit (or ROI) ids and simple per-unit columns. ``times``
+        holds the window starts; with ``bin_size`` it holds each trial's align time
+        instead and ``epoch_times`` the bin **starts** relative to it (``a``,
+        ``a + bin_size``, ..., rounded to 1e-12 s), so bin ``k`` of trial ``i`` starts
+        at ``times[i] + epoch_times[k]``. ``meta`` holds ``source`` (file name),
+        ``path``, ``intervals``, ``stimulus``, ``window``, ``align``, ``bin_size``,
+        ``source_kind``, ``session_id`` and ``identifier``.
 
     Raises
     ------
@@ -458,7 +506,9 @@ def load_nwb(
     ValueError
         For an unknown table, column or series (the message lists the available ones),
         a stimulus whose kind cannot be inferred, ``window`` with ``a >= b``, ROI windows
-        outside the series or without samples, or windows that miss every spike.
+        outside the series or windows (or bins) without samples, windows that miss every
+        spike, or a ``bin_size`` that is not positive, is given without ``window``, is
+        longer than the window or does not divide it into whole bins.
 
     Warns
     -----
@@ -479,8 +529,11 @@ def load_nwb(
     ((50, 20), 'circular', 180.0, 'counts')
     >>> bool(np.array_equal(loaded.responses, rec.responses))
     True
-    >>> load_nwb(path, "stimulus", window=(0.0, 0.25), bin_size=0.05).shape
-    (250, 20)
+    >>> binned = load_nwb(path, "stimulus", window=(0.0, 0.5), bin_size=0.1)
+    >>> binned.shape, binned.epoch_times.tolist()
+    ((50, 5, 20), [0.0, 0.1, 0.2, 0.3, 0.4])
+    >>> bool(np.array_equal(binned.responses.sum(axis=1), rec.responses))
+    True
     >>> tmp.cleanup()
     """
     owner = "load_nwb"
@@ -494,29 +547,35 @@ def load_nwb(
             f"align={align!r} needs a window: pass window=(start, stop) in seconds relative "
             f"to {align!r}."
         )
+    offsets = None if bin_size is None else _epoch_edges(win, bin_size)
     path = _check_path(path)
 
     notes: list[str] = []
     with _open_nwb(path) as nwbfile:
         table = _get_intervals(nwbfile, intervals, path)
-        stim, columns, lo, hi, spec = _read_trial_table(table, intervals, stimulus, win, align)
-        sample_row, starts, stops = _samples(stim, lo, hi, bin_size,
-                                             f"intervals table {intervals!r}", stimulus, notes)
+        stim, columns, onsets, lo, hi, spec = _read_trial_table(table, intervals, stimulus,
+                                                                win, align)
+        sample_row, starts, stops = _samples(stim, lo, hi, f"intervals table {intervals!r}",
+                                             stimulus, notes)
         meta: dict[str, Any] = {
             "source": path.name, "path": str(path), "format": "nwb",
             "intervals": intervals, "stimulus": stimulus, "window": win, "align": align,
-            "source_kind": source, "session_id": nwbfile.session_id,
+            "bin_size": bin_size, "source_kind": source, "session_id": nwbfile.session_id,
             "identifier": nwbfile.identifier,
         }
+        edges = (None if offsets is None
+                 else _bin_edges(onsets[sample_row], starts, stops, offsets))
         if source == "units":
             spikes = _read_spike_trains(nwbfile, path)
             neurons = _unit_table(nwbfile)
-            responses = count_spikes(spikes, starts, stops)
             _check_spike_span(spikes, starts, stops, path)
+            responses = (count_spikes(spikes, starts, stops) if edges is None
+                         else _count_spikes_binned(spikes, edges))
             response_type: ResponseType = "counts"
         else:
             name, roi = _pick_roi_series(nwbfile, series, path)
-            responses = _roi_means(roi, starts, stops, sample_row, name)
+            responses = (_roi_means(roi, starts, stops, sample_row, name) if edges is None
+                         else _roi_bin_means(roi, edges, sample_row, name))
             neurons = _roi_table(roi)
             meta["series"] = name
             response_type = "continuous"
@@ -525,19 +584,20 @@ def load_nwb(
         warnings.warn(note, DataWarning, stacklevel=2)
     stim = stim[sample_row]
     kind, period = _resolve_kind(stim, kind, period, spec, stimulus, intervals)
+    # time-resolved trials are timed by their aligning event; bins by epoch_times from it
+    times = starts if offsets is None else onsets[sample_row]
     return Recording(
         responses, stim, kind=kind, period=period, response_type=response_type,
         trials={k: v[sample_row] for k, v in columns.items()}, neurons=neurons,
-        bin_size=bin_size, times=starts,
-        trial_id=None if bin_size is None else sample_row, meta=meta,
+        times=times, meta=meta, epoch_times=None if offsets is None else offsets[:-1],
     )
 
 
 def _read_trial_table(table: Any, intervals: str, stimulus: str,
                       win: tuple[float, float] | None, align: str
                       ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray,
-                                 tuple[str | None, float | None]]:
-    """Stimulus, other columns, window edges and the saved kind/period of a table."""
+                                 np.ndarray, tuple[str | None, float | None]]:
+    """Stimulus, other columns, align times, window edges and the saved kind/period."""
     where = f"intervals table {intervals!r}"
     if stimulus not in table.colnames:
         raise not_found("Column", stimulus, where, table.colnames)
@@ -549,20 +609,19 @@ def _read_trial_table(table: Any, intervals: str, stimulus: str,
         )
     if align not in table.colnames:
         raise not_found("Align column", align, where, table.colnames)
+    t = np.asarray(table[align].data[()], dtype=np.float64)
     if win is None:
         lo = np.asarray(table["start_time"].data[()], dtype=np.float64)
         hi = np.asarray(table["stop_time"].data[()], dtype=np.float64)
     else:
-        t = np.asarray(table[align].data[()], dtype=np.float64)
         lo, hi = t + win[0], t + win[1]
     columns = _simple_columns(table, skip=(stimulus,))
-    return stim, columns, lo, hi, _stimulus_spec(table[stimulus].description)
+    return stim, columns, t, lo, hi, _stimulus_spec(table[stimulus].description)
 
 
-def _samples(stim: np.ndarray, lo: np.ndarray, hi: np.ndarray, bin_size: float | None,
-             where: str, stimulus: str, notes: list[str]
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Table row, start and stop of every sample; rows with NaNs dropped (noted)."""
+def _samples(stim: np.ndarray, lo: np.ndarray, hi: np.ndarray, where: str, stimulus: str,
+             notes: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Table row, start and stop of every trial window; rows with NaNs dropped (noted)."""
     keep = np.isfinite(lo) & np.isfinite(hi)
     if (~keep).any():
         notes.append(f"Dropped {int((~keep).sum())} of {len(keep)} rows of {where} whose "
@@ -583,16 +642,19 @@ def _samples(stim: np.ndarray, lo: np.ndarray, hi: np.ndarray, bin_size: float |
             f"Rows {format_indices(bad)} of {where} end before they start "
             f"(e.g. row {bad[0]}: {lo[bad[0]]:g} .. {hi[bad[0]]:g} s)."
         )
-    if bin_size is None:
-        return rows, lo[rows], hi[rows]
-    owner_idx, starts = _bins(lo[rows], hi[rows], bin_size)
-    if starts.size == 0:
-        raise ValueError(f"No window of {where} holds one bin of {bin_size:g} s.")
-    short = np.setdiff1d(rows, rows[owner_idx])
-    if short.size:
-        notes.append(f"Dropped {short.size} rows of {where} whose window is shorter "
-                     f"than one bin of {bin_size:g} s (rows {format_indices(short)}).")
-    return rows[owner_idx], starts, starts + bin_size
+    return rows, lo[rows], hi[rows]
+
+
+def _bin_edges(onsets: np.ndarray, starts: np.ndarray, stops: np.ndarray,
+               offsets: np.ndarray) -> np.ndarray:
+    """Absolute bin edges ``(n_trials, n_bins + 1)``: ``onsets + offsets``.
+
+    The outer edges are the windows' own ``start`` and ``stop``, bit for bit, so the
+    bins of a trial cover exactly the window that the one-vector-per-trial path counts.
+    """
+    edges = onsets[:, None] + offsets[None, :]
+    edges[:, 0], edges[:, -1] = starts, stops
+    return edges
 
 
 def _resolve_kind(stim: np.ndarray, kind: StimulusKind | None, period: float | None,
@@ -997,10 +1059,12 @@ def save_nwb(
     ------
     TypeError
         If ``recording`` is not a Recording.
+    ValueError
+        If ``recording`` is time-resolved (trials x times x neurons: save
+        ``recording.mean_over(start, stop)`` or ``recording.at(t)`` instead), for a
+        non-positive ``trial_duration`` or a negative ``inter_trial_interval``.
     FileExistsError
         If ``path`` exists and ``overwrite`` is False.
-    ValueError
-        For a non-positive ``trial_duration`` or a negative ``inter_trial_interval``.
 
     Examples
     --------
@@ -1020,6 +1084,13 @@ def save_nwb(
         raise TypeError(
             f"save_nwb writes a Recording; got {type(recording).__name__}. Build one with "
             "neurodecode.data.Recording(responses, stimulus, kind=...)."
+        )
+    if recording.is_time_resolved:
+        raise ValueError(
+            f"save_nwb writes one response vector per trial, but this Recording holds "
+            f"responses over time (shape {recording.shape}: trials x times x neurons). "
+            "Save one time point or window of it: recording.at(t) or "
+            "recording.mean_over(start, stop)."
         )
     duration = _default_duration(recording) if trial_duration is None else trial_duration
     check_number(duration, "trial_duration", "save_nwb", low=0, low_inclusive=False)

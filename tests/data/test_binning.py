@@ -18,7 +18,7 @@ from neurodecode.data import (
     count_spikes,
     rebin,
 )
-from neurodecode.data.binning import segments
+from neurodecode.data.binning import _count_spikes_binned, segments
 
 spike_trains = st.lists(
     st.lists(st.floats(0, 10, allow_nan=False, width=32), max_size=40),
@@ -165,3 +165,23 @@ def test_add_history_matches_naive(n, before, after, cut):
     np.testing.assert_array_equal(out.stimulus, stims)
     assert out.neurons["lag"].tolist() == np.repeat(np.arange(-before, after + 1), 2).tolist()
     assert out.meta["history"] == (before, after) and out.n_neurons == 2 * L
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    trains=st.lists(st.lists(st.integers(0, 100), max_size=20), min_size=1, max_size=4),
+    onsets=st.lists(st.integers(0, 80), min_size=1, max_size=5),
+    widths=st.lists(st.integers(0, 5), min_size=1, max_size=6),
+)
+def test_binned_counts_equal_count_spikes_per_bin(trains, onsets, widths):
+    """One searchsorted of all edges: the same counts as count_spikes bin by bin."""
+    spikes = [np.array(t, dtype=float) * 0.0625 for t in trains]  # unsorted on purpose
+    offsets = np.concatenate([[0], np.cumsum(widths)]) * 0.0625
+    edges = np.array(onsets, dtype=float)[:, None] * 0.0625 + offsets
+    counts = _count_spikes_binned(spikes, edges)
+    assert counts.shape == (len(onsets), len(widths), len(trains))
+    for k in range(len(widths)):
+        np.testing.assert_array_equal(counts[:, k],
+                                      count_spikes(spikes, edges[:, k], edges[:, k + 1]))
+    np.testing.assert_array_equal(counts.sum(axis=1),
+                                  count_spikes(spikes, edges[:, 0], edges[:, -1]))

@@ -25,7 +25,7 @@ from pynwb.ophys import (
 )
 
 from neurodecode.data import Recording, orientation_population
-from neurodecode.data.nwb import format_inspection, inspect_nwb, load_nwb, save_nwb
+from neurodecode.data.nwb import _epoch_edges, format_inspection, inspect_nwb, load_nwb, save_nwb
 from neurodecode.exceptions import DataFormatError, DataWarning
 
 REAL = "human_mtl_units_zheng2022_sub-4_ses-4.nwb"
@@ -166,11 +166,13 @@ def test_categorical_text_round_trip(tmp_path):
 
 def test_roi_bins_each_hold_one_sample(roi_file):
     rec = load_nwb(roi_file, "stimulus", source="roi")
-    binned = load_nwb(roi_file, "stimulus", source="roi", bin_size=0.25)
-    assert binned.shape == (2 * rec.n_trials, rec.n_neurons)
-    np.testing.assert_allclose(binned.responses[::2], rec.responses, rtol=1e-6)
-    np.testing.assert_allclose(binned.responses[1::2], rec.responses, rtol=1e-6)
-    np.testing.assert_array_equal(binned.trial_id, np.repeat(np.arange(rec.n_trials), 2))
+    binned = load_nwb(roi_file, "stimulus", source="roi", window=(0.0, 0.5), bin_size=0.25)
+    assert binned.is_time_resolved and binned.response_type == "continuous"
+    assert binned.shape == (rec.n_trials, 2, rec.n_neurons)
+    np.testing.assert_allclose(binned.responses[:, 0], rec.responses, rtol=1e-6)
+    np.testing.assert_allclose(binned.responses[:, 1], rec.responses, rtol=1e-6)
+    np.testing.assert_array_equal(binned.epoch_times, [0.0, 0.25])
+    np.testing.assert_array_equal(binned.times, rec.trials["start_time"])
 
 
 def test_save_refuses_to_overwrite_then_replaces(tmp_path):
@@ -215,13 +217,116 @@ def test_windows_relative_to_a_column(units_file, window, align, expected):
 
 
 def test_bins_within_trials(units_file):
-    rec = load_nwb(units_file, "ori", bin_size=0.5)
+    rec = load_nwb(units_file, "ori", window=(0.0, 1.0), bin_size=0.5)
     starts = np.arange(6) * 0.5
-    assert rec.is_time_binned and rec.bin_size == 0.5
-    np.testing.assert_array_equal(rec.responses, naive_counts(SPIKES, starts, starts + 0.5))
-    np.testing.assert_array_equal(rec.trial_id, [0, 0, 1, 1, 2, 2])
-    np.testing.assert_array_equal(rec.stimulus, [0, 0, 90, 90, 0, 0])
-    np.testing.assert_allclose(rec.times, starts)
+    assert rec.is_time_resolved and not rec.is_time_binned and rec.bin_size is None
+    assert rec.shape == (3, 2, 3) and rec.response_type == "counts"
+    np.testing.assert_array_equal(rec.responses.reshape(6, 3),
+                                  naive_counts(SPIKES, starts, starts + 0.5))
+    np.testing.assert_array_equal(rec.stimulus, [0, 90, 0])
+    np.testing.assert_array_equal(rec.epoch_times, [0.0, 0.5])
+    np.testing.assert_array_equal(rec.times, TRIALS["start_time"])
+    assert rec.meta["bin_size"] == 0.5 and rec.meta["window"] == (0.0, 1.0)
+
+
+@pytest.mark.parametrize("window, align", [
+    ((-0.5, 0.5), "cue_time"), ((0.0, 1.0), "start_time"), ((-1.0, 0.5), "start_time"),
+])
+def test_time_resolved_bins_follow_the_align_column(units_file, window, align):
+    """Bin k of trial i counts [t_i + a + k * b, t_i + a + (k + 1) * b); bins sum to the
+    2-D loader's count over the same window."""
+    bin_size = 0.25
+    rec = load_nwb(units_file, "ori", window=window, align=align, bin_size=bin_size)
+    flat = load_nwb(units_file, "ori", window=window, align=align)
+    n_bins = round((window[1] - window[0]) / bin_size)
+    assert rec.shape == (3, n_bins, 3)
+    np.testing.assert_allclose(rec.epoch_times, window[0] + np.arange(n_bins) * bin_size)
+    t = np.asarray(TRIALS[align])
+    np.testing.assert_array_equal(rec.times, t)
+    for k, e in enumerate(rec.epoch_times):
+        np.testing.assert_array_equal(rec.responses[:, k],
+                                      naive_counts(SPIKES, t + e, t + e + bin_size))
+    np.testing.assert_array_equal(rec.responses.sum(axis=1), flat.responses)
+    np.testing.assert_array_equal(rec.mean_over(*window).responses * n_bins,
+                                  flat.responses)
+
+
+def test_time_resolved_round_trip_sums_to_the_trials(tmp_path, seed):
+    rec, _ = orientation_population(40, 60, random_state=seed)
+    path = save_nwb(rec, tmp_path / "counts.nwb", trial_duration=0.5, random_state=seed)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    binned = load_nwb(path, "stimulus", window=(0.0, 0.5), bin_size=0.05)
+    assert binned.shape == (60, 10, 40)
+    np.testing.assert_array_equal(binned.responses.sum(axis=1), rec.responses)
+    np.testing.assert_array_equal(binned.stimulus, rec.stimulus)
+    assert (binned.kind, binned.period) == ("circular", 180.0)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest  # opened read-only
+    with pytest.raises(ValueError, match=r"save_nwb writes one response vector per trial.*"
+                                         r"\(60, 10, 40\).*mean_over"):
+        save_nwb(binned, tmp_path / "again.nwb")
+
+
+def test_roi_bins_average_the_samples_inside(tmp_path):
+    """Samples every 0.1 s (values 0, 1, 2, ...): 0.2 s bins average two of them."""
+    path = write_two_roi_file(tmp_path / "two.nwb")
+    rec = load_nwb(path, "start_time", source="roi", kind="linear", series="raw/series",
+                   window=(0.0, 1.0), bin_size=0.2)
+    assert rec.shape == (2, 5, 2)
+    expected = np.array([[0.5, 2.5, 4.5, 6.5, 8.5], [20.5, 22.5, 24.5, 26.5, 28.5]])
+    np.testing.assert_allclose(rec.responses[..., 0], expected, rtol=1e-6)
+    np.testing.assert_allclose(rec.responses[..., 1], -expected, rtol=1e-6)
+    flat = load_nwb(path, "start_time", source="roi", kind="linear", series="raw/series",
+                    window=(0.0, 1.0))
+    np.testing.assert_allclose(rec.mean_over(0.0, 1.0).responses, flat.responses, rtol=1e-6)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    trains=st.lists(st.lists(st.integers(0, 200), min_size=1, max_size=15), min_size=1,
+                    max_size=4),
+    onsets=st.lists(st.integers(20, 180), min_size=1, max_size=5),
+    first=st.integers(-10, 5), n_bins=st.integers(1, 6), width=st.integers(1, 4),
+)
+def test_bin_counts_match_naive_loop_and_sum_to_the_window(trains, onsets, first, n_bins,
+                                                          width):
+    # a 1/16 s grid (exact in binary, so the reference edges are exact too): spikes
+    # often fall exactly on bin edges
+    step = 0.0625
+    spikes = [sorted(t * step for t in train) for train in trains]
+    onset = np.array(onsets) * step
+    trials = {"start_time": list(onset), "stop_time": list(onset + 1.0),
+              "stim": list(range(len(onsets)))}
+    bin_size = width * step
+    window = (first * step, first * step + n_bins * bin_size)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_units_file(Path(tmp) / "h.nwb", spikes, trials)
+        try:
+            flat = load_nwb(path, "stim", window=window)
+        except ValueError as exc:
+            assert "lies outside the spikes" in str(exc)
+            return
+        rec = load_nwb(path, "stim", window=window, bin_size=bin_size)
+    assert rec.shape == (len(onsets), n_bins, len(spikes))
+    np.testing.assert_array_equal(rec.responses.sum(axis=1), flat.responses)
+    for k in range(n_bins):
+        lo = onset + window[0] + k * bin_size
+        np.testing.assert_array_equal(rec.responses[:, k],
+                                      naive_counts(spikes, lo, lo + bin_size))
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=st.floats(-5, 5), n_bins=st.integers(1, 400),
+       bin_size=st.sampled_from([0.001, 0.01, 0.025, 0.05, 0.1, 1 / 3, 0.25, 1.0]))
+def test_epoch_edges_cover_the_window_in_whole_bins(start, n_bins, bin_size):
+    window = (start, start + n_bins * bin_size)
+    edges = _epoch_edges(window, bin_size)
+    assert len(edges) == n_bins + 1
+    assert edges[0] == window[0] and edges[-1] == window[1]
+    assert np.all(np.diff(edges) > 0)
+    np.testing.assert_allclose(np.diff(edges), bin_size, rtol=1e-6)
+    if n_bins > 1:  # half a bin more is not a whole number of bins
+        with pytest.raises(ValueError, match="not a whole number of bins"):
+            _epoch_edges((window[0], window[1] + bin_size / 2), bin_size)
 
 
 def test_other_intervals_table(tmp_path):
@@ -300,7 +405,19 @@ def test_counts_match_naive_loop(trains, wins):
     ({"source": "spikes"}, pytest.raises(ValueError, match="'source' parameter of load_nwb")),
     ({"kind": "ordinal"}, pytest.raises(ValueError, match="'kind' parameter of load_nwb")),
     ({"bin_size": 0}, pytest.raises(ValueError, match="'bin_size' parameter of load_nwb")),
-    ({"bin_size": 5.0}, pytest.raises(ValueError, match="No window .* holds one bin")),
+    ({"window": (0.0, 1.0), "bin_size": 0.25}, does_not_raise()),
+    ({"window": (0.0, 1.0), "bin_size": -0.1}, pytest.raises(
+        ValueError, match=r"'bin_size' parameter of load_nwb must be a float > 0. Got -0.1")),
+    ({"window": (0.0, 1.0), "bin_size": "0.1"}, pytest.raises(
+        TypeError, match="'bin_size' parameter of load_nwb must be a float")),
+    ({"bin_size": 0.5}, pytest.raises(
+        ValueError, match=r"'bin_size' parameter .* needs window=\(start, stop\)")),
+    ({"window": (0.0, 1.0), "bin_size": 2.0}, pytest.raises(
+        ValueError, match=r"'bin_size' .* at most the length of the window \(0.0, 1.0\), "
+                          r"1 s. Got 2.0 instead")),
+    ({"window": (0.0, 1.0), "bin_size": 0.3}, pytest.raises(
+        ValueError, match=r"window \(0.0, 1.0\) \(1 s\) is not a whole number of bins of "
+                          r"bin_size=0.3 s \(3.333 bins\).*window=\(0, 0.9\) \(3 bins\)")),
 ])
 def test_load_errors(units_file, kwargs, expectation):
     args = {"stimulus": "ori", **kwargs}
@@ -313,7 +430,12 @@ def test_load_errors(units_file, kwargs, expectation):
                           "processing/ophys/DfOverF/RoiResponseSeries.*use source='roi'"),
     ({"source": "roi", "series": "deconvolved"}, "ROI response series 'deconvolved' not found"),
     ({"source": "roi", "window": (0.0, 5.0)}, "outside the ROI response series"),
-    ({"source": "roi", "window": (0.05, 0.2)}, "hold no sample of the ROI response series"),
+    ({"source": "roi", "window": (0.05, 0.2)}, "have windows that hold no sample of the ROI "
+                                               "response series.*Widen the window"),
+    ({"source": "roi", "window": (0.0, 0.5), "bin_size": 0.1},
+     r"have bins that hold no sample .* Use a bin_size of at least"),
+    ({"source": "roi", "window": (-0.1, 0.5), "bin_size": 0.1},
+     "outside the ROI response series"),
 ])
 def test_roi_file_errors(roi_file, kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -414,3 +536,18 @@ def test_real_file_inspection(shared_file):
     assert names == ["encoding_table", "recognition_table", "timediscrimination_table"]
     text = format_inspection(info)
     assert "stimCategory" in text and "acquisition/events" in text
+
+
+@pytest.mark.shared_data
+def test_real_file_time_resolved(shared_file):
+    """Recognition frames, 0-1.5 s in 0.1 s bins: 180 x 15 x 35, summing to the 2-D counts."""
+    path = shared_file(REAL)
+    rec = load_nwb(path, "stimuli_type", intervals="recognition_table", window=(0, 1.5),
+                   bin_size=0.1)
+    assert rec.shape == (180, 15, 35) and rec.response_type == "counts"
+    np.testing.assert_allclose(rec.epoch_times, np.arange(15) * 0.1)
+    expected = _naive_real_counts(path, "recognition_table", "start_time", (0, 1.5))
+    np.testing.assert_array_equal(rec.responses.sum(axis=1), expected)
+    with h5py.File(path, "r") as f:
+        np.testing.assert_array_equal(rec.times, f["intervals/recognition_table/start_time"])
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == REAL_SHA256  # file untouched
