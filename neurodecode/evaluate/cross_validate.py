@@ -27,6 +27,8 @@ __all__ = [
     "cross_validate",
     "cross_validate_settings",
     "fold_predictions",
+    "fold_segments",
+    "segment_ids",
 ]
 
 
@@ -327,17 +329,49 @@ class CVResult:
                          normalize=normalize)
 
 
+def fold_segments(segments: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Segment ids of the samples ``idx`` of one fold: a new segment wherever the
+    recording's segment changes or the indices skip (the other folds' blocks).
+
+    Examples
+    --------
+    >>> fold_segments(np.array([0, 0, 0, 1, 1, 1]), np.array([0, 1, 3, 4, 5])).tolist()
+    [0, 0, 1, 1, 1]
+    >>> fold_segments(np.zeros(6, int), np.array([0, 1, 4, 5])).tolist()
+    [0, 0, 1, 1]
+    """
+    idx = np.asarray(idx)
+    seg = np.asarray(segments)[idx]
+    cut = np.r_[True, (np.diff(idx) != 1) | (seg[1:] != seg[:-1])]
+    return np.cumsum(cut) - 1
+
+
+def segment_ids(recording: Recording) -> np.ndarray | None:
+    """One id per sample of a time-binned recording's continuous segments (trial_id
+    changes and gaps in time), None for trials."""
+    if not recording.is_time_binned and recording.trial_id is None:
+        return None
+    from ..data.binning import segments
+
+    stretches = segments(recording)
+    return np.repeat(np.arange(len(stretches)), [b - a for a, b in stretches])
+
+
 def fold_predictions(est: Any, X: np.ndarray, y: np.ndarray, splits: list,
                      settings: list[dict[str, Any]] | None = None, *,
                      batched: bool | str = "auto", return_models: bool = False,
-                     max_memory: int | None = None, bar: Any = None
+                     max_memory: int | None = None, bar: Any = None,
+                     segments: np.ndarray | None = None
                      ) -> tuple[list[list[np.ndarray]], np.ndarray, list[list[Any]] | None, bool]:
     """Held-out predictions of every (setting, fold): ``preds[setting][fold]``.
 
     The decoder's own fast path (``est.cross_val_predictions``) computes them when its
     family has one for these settings; otherwise each model is cloned, fitted on the
     fold's training samples and asked to predict its test samples, settings in turn.
-    Both run the same validation, so they raise the same errors.
+    Both run the same validation, so they raise the same errors. Decoders with state
+    over time (``uses_segments``: Kalman filters, recurrent networks) get each fold's
+    segment structure (:func:`fold_segments` of ``segments``) in ``fit`` and ``predict``,
+    so they filter over real continuous stretches only.
 
     Returns
     -------
@@ -377,10 +411,15 @@ def fold_predictions(est: Any, X: np.ndarray, y: np.ndarray, splits: list,
         per_fold, fold_times, fold_models = [], [], []
         for train, test in splits:
             model = clone(est).set_params(**setting)
+            fit_kw: dict[str, Any] = {}
+            predict_kw: dict[str, Any] = {}
+            if segments is not None and getattr(model, "uses_segments", False):
+                fit_kw = {"segments": fold_segments(segments, train)}
+                predict_kw = {"segments": fold_segments(segments, test)}
             t1 = time.perf_counter()
-            model.fit(X[train], y[train])
+            model.fit(X[train], y[train], **fit_kw)
             fold_times.append(time.perf_counter() - t1)
-            per_fold.append(np.asarray(model.predict(X[test])))
+            per_fold.append(np.asarray(model.predict(X[test], **predict_kw)))
             if return_models:
                 fold_models.append(model)
             if bar is not None:
@@ -534,16 +573,17 @@ def cross_validate_settings(decoder: Any, recording: Recording, cv: int | Any,
     total = len(splits) * len(settings) * (1 + n_permutations)
     bar = tqdm(total=total, desc="cross-validation", disable=not progress, leave=False)
     try:
+        segments = segment_ids(recording)
         preds, fit_t, models, fast = fold_predictions(
             est, X, y, splits, est_settings, batched=batched, return_models=return_models,
-            max_memory=max_memory, bar=bar)
+            max_memory=max_memory, bar=bar, segments=segments)
         scored = [_scored(p, y, splits, scorers) for p in preds]
         nulls: list[dict[str, Any] | None] = [None] * len(settings)
         if n_permutations:
             nulls = _permutation_test(
                 est, X, y, splits, est_settings, scorers[names[0]],
                 [float(np.mean(sc[names[0]])) for sc, _, _ in scored], n_permutations,
-                random_state, recording.is_time_binned, batched, max_memory, bar)
+                random_state, recording.is_time_binned, batched, max_memory, bar, segments)
     finally:
         bar.close()
     results = []
@@ -573,7 +613,7 @@ def _permutation_test(est: Any, X: np.ndarray, y: np.ndarray, splits: list,
                       settings: list[dict[str, Any]], scorer: tuple[Any, bool],
                       real: list[float], n_permutations: int, random_state: int | None,
                       time_binned: bool, batched: bool | str, max_memory: int | None,
-                      bar: Any) -> list[dict[str, Any]]:
+                      bar: Any, segments: np.ndarray | None = None) -> list[dict[str, Any]]:
     """Refit every setting on shuffled stimuli (same splits, same shuffles for every
     setting) to estimate chance and a p-value of each."""
     rng = np.random.default_rng(random_state)
@@ -582,7 +622,7 @@ def _permutation_test(est: Any, X: np.ndarray, y: np.ndarray, splits: list,
     for i in range(n_permutations):
         y_perm = _permuted(y, rng, time_binned)
         preds, *_ = fold_predictions(est, X, y_perm, splits, settings, batched=batched,
-                                     max_memory=max_memory, bar=bar)
+                                     max_memory=max_memory, bar=bar, segments=segments)
         for j, per_fold in enumerate(preds):
             null[j, i] = np.mean([func(y_perm[test], p) for (_, test), p in zip(splits, per_fold)])
     out = []

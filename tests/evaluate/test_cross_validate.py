@@ -232,3 +232,35 @@ def test_nested_cv_reports_inner_choices(population):
     assert all(c["alpha"] == 10.0 for c in res.chosen)
     assert res.outer.n_folds == 4 and not np.isnan(res.outer.y_pred).any()
     assert "chosen per outer fold" in res.summary()
+
+
+def test_stateful_decoders_get_each_folds_segments():
+    """A decoder with ``uses_segments`` sees a new segment at every fold boundary and at
+    every trial_id change, in fit and in predict, and never a stretch across them."""
+    from sklearn.base import BaseEstimator, RegressorMixin
+
+    seen = []
+
+    class Recorder(RegressorMixin, BaseEstimator):
+        uses_segments = True
+
+        def fit(self, X, y, segments=None):
+            seen.append(("fit", np.asarray(X[:, 0]), segments))
+            self.mean_ = float(np.mean(y))
+            return self
+
+        def predict(self, X, segments=None):
+            seen.append(("predict", np.asarray(X[:, 0]), segments))
+            return np.full(len(X), self.mean_)
+
+    n = 60
+    rec = Recording(np.arange(n, dtype=float)[:, None], np.linspace(0, 1, n), kind="linear",
+                    bin_size=0.1, trial_id=np.repeat([0, 1, 2], 20))
+    cross_validate(Recorder(), rec, cv=3)
+    assert len(seen) == 6
+    for _, sample, seg in seen:
+        assert seg is not None and len(seg) == len(sample)
+        for s in np.unique(seg):
+            rows = sample[seg == s].astype(int)
+            assert np.all(np.diff(rows) == 1)  # contiguous in time
+            assert len(np.unique(rows // 20)) == 1  # one trial_id
