@@ -3,7 +3,8 @@
 One function per file layout turns a file into a :class:`~neurodecode.data.Recording`
 in one line, following the recipes of the data README:
 
-- :func:`load_park_v1`: mouse V1 two-photon responses to drifting gratings (trials);
+- :func:`load_park_v1`: mouse V1 two-photon responses to drifting gratings (trials, or
+  trials x frames with ``time_resolved=True``);
 - :func:`load_peyrache_hd`: mouse anterodorsal thalamus head-direction cells (10 ms bins);
 - :func:`load_stevenson_m1`: macaque M1 spikes during centre-out reaching (50 ms bins).
 
@@ -33,47 +34,70 @@ _HD_MAX_GAP = 0.05  # s; longer jumps of the tracking clock are joined wake epoc
 def load_park_v1(
     path: str | Path,
     *,
-    window: tuple[float, float] = (0.0, 2.0),
-    baseline: tuple[float, float] | None = (-1.0, 0.0),
+    window: tuple[float, float] | None = None,
+    baseline: tuple[float, float] | None | str = "auto",
     orientation: bool = False,
+    time_resolved: bool = False,
 ) -> Recording:
-    """Load the Park et al. V1 grating session: one response vector per trial.
+    """Load the Park et al. V1 grating session: one response vector per trial, or every
+    frame of every trial.
 
     The file holds ``D.neuron1`` ... ``D.neuronN``, each a cell of trials with one trace
     per trial (49 frames at 16 Hz, -1 to +2 s around grating onset), the grating
     direction ``TE.direction`` in degrees and the frame times ``t``. The traces are
     stacked into ``(n_neurons, n_trials, n_frames)`` and each trial's response is the
-    mean over the response window minus the mean over the baseline window.
+    mean over the response window minus the mean over the baseline window. With
+    ``time_resolved=True`` every frame is kept instead: trials x frames x neurons, with
+    the file's ``t`` as ``epoch_times``.
 
     Parameters
     ----------
     path : str or Path
         ``mouse_v1_2p_gratings_park2024_mrcuts28_fov4.mat`` or another session of the
         same layout from the Park et al. repository.
-    window : (float, float), default=(0.0, 2.0)
+    window : (float, float), optional
         Response window in seconds from onset: frames with ``window[0] < t <= window[1]``.
-    baseline : (float, float) or None, default=(-1.0, 0.0)
-        Baseline window: frames with ``baseline[0] <= t < baseline[1]``, subtracted from
-        the response. With the defaults the onset frame (t = 0) is in neither window.
+        None means ``(0.0, 2.0)``. Not used with ``time_resolved=True``, which keeps
+        every frame (average a window afterwards with ``rec.mean_over(start, stop)``).
+    baseline : (float, float), None or "auto", default="auto"
+        Baseline window: frames with ``baseline[0] <= t < baseline[1]``. One response
+        vector per trial: their mean is subtracted from the response (``"auto"`` means
+        ``(-1.0, 0.0)``; with it the onset frame, t = 0, is in neither window).
+        ``time_resolved=True``: each trial's and neuron's baseline mean is subtracted
+        from every one of its frames (``"auto"`` means None: the frames as stored).
         None subtracts nothing.
     orientation : bool, default=False
         False: the stimulus is the drift direction (degrees, period 360, 8 classes).
         True: the orientation ``direction % 180`` (period 180, 4 classes).
+    time_resolved : bool, default=False
+        Keep every frame: responses of shape ``(n_trials, n_frames, n_neurons)`` with
+        ``epoch_times`` = ``t`` (-1 to +2 s in steps of 1/16 s for the shared session).
 
     Returns
     -------
     Recording
-        128 trials x 56 neurons for the shared session, ``kind="circular"``. The trials
-        table holds ``direction`` and, when present in the file, ``pupil`` (z-scored
-        pupil size) and ``speed`` (running speed) averaged over the response window; the
-        neurons table holds ``id`` (the number in ``D.neuron<id>``) and ``name``.
-        ``meta["frame_times"]`` holds ``t``.
+        128 trials x 56 neurons for the shared session (128 x 49 x 56 with
+        ``time_resolved=True``), ``kind="circular"``. The trials table holds
+        ``direction`` and, when present in the file, ``pupil`` (z-scored pupil size) and
+        ``speed`` (running speed) averaged over the response window (``(0, 2]`` s when
+        time-resolved); the neurons table holds ``id`` (the number in
+        ``D.neuron<id>``) and ``name``. ``meta["frame_times"]`` holds ``t``.
 
     Raises
     ------
     ValueError
         If a window is not ``(start, stop)`` with ``start < stop`` or holds no frame,
-        or the file lacks a variable of this layout (the message lists what it has).
+        ``baseline`` is another string than ``"auto"``, ``window`` is given with
+        ``time_resolved=True``, or the file lacks a variable of this layout (the message
+        lists what it has).
+
+    Notes
+    -----
+    :meth:`~neurodecode.data.Recording.mean_over` takes frames with
+    ``start <= t < stop``, this loader's ``window`` frames with ``start < t <= stop``.
+    On the 1/16 s grid of the shared session the default response, frames
+    ``0 < t <= 2``, is therefore ``rec.mean_over(0.0625, 2.0625)`` of the time-resolved
+    recording loaded with ``baseline=(-1.0, 0.0)``.
 
     References
     ----------
@@ -88,7 +112,27 @@ def load_park_v1(
     >>> rec  # doctest: +SKIP
     Recording(128 trials x 56 neurons, stimulus: circular, period 360, source ...)
     >>> pre = load_park_v1(path, window=(-1.0, 0.0), baseline=None)  # doctest: +SKIP
+    >>> frames = load_park_v1(path, time_resolved=True)  # doctest: +SKIP
+    >>> frames  # doctest: +SKIP
+    Recording(128 trials x 49 times (-1 to 2 s) x 56 neurons, stimulus: circular, ...)
     """
+    base_window: tuple[float, float] | None
+    if isinstance(baseline, str):
+        if baseline != "auto":
+            raise ValueError(
+                "The 'baseline' parameter of load_park_v1 must be (start, stop) in seconds, "
+                f"None or 'auto'. Got {baseline!r} instead."
+            )
+        base_window = None if time_resolved else (-1.0, 0.0)
+    else:
+        base_window = baseline
+    if time_resolved and window is not None:
+        raise ValueError(
+            f"The 'window' parameter of load_park_v1 averages frames into one response per "
+            f"trial; with time_resolved=True every frame is kept, so leave window=None "
+            f"(got {window!r}) and average afterwards with rec.mean_over(start, stop)."
+        )
+    response_window = (0.0, 2.0) if window is None else window
     path = Path(path)
     with _open_mat(path) as mat:
         fields = mat.fields("D")
@@ -112,21 +156,27 @@ def load_park_v1(
             f"{path.name}: traces have shape {traces.shape} (neurons, trials, frames) but "
             f"t has {len(frame_times)} frames and TE.direction {len(direction)} trials."
         )
-    in_window = _frames(frame_times, window, "window", closed="right")
-    X = traces[:, :, in_window].mean(axis=2).T
-    if baseline is not None:
-        X = X - traces[:, :, _frames(frame_times, baseline, "baseline", "left")].mean(2).T
+    in_window = _frames(frame_times, response_window, "window", closed="right")
+    if time_resolved:
+        X = traces.transpose(1, 2, 0)  # (n_trials, n_frames, n_neurons)
+    else:
+        X = traces[:, :, in_window].mean(axis=2).T
+    if base_window is not None:
+        base = traces[:, :, _frames(frame_times, base_window, "baseline", "left")].mean(2).T
+        X = X - (base[:, None, :] if time_resolved else base)
     period = 180.0 if orientation else 360.0
     trials = {"direction": direction}
     trials.update({k: np.asarray(v, np.float64)[:, in_window].mean(axis=1)
                    for k, v in covariates.items()})
     ids = np.array([int(f[len("neuron"):]) for f in names])
     meta = {"source": path.name, "path": str(path), "format": fmt, "dataset": "park_v1",
-            "window": tuple(window), "baseline": None if baseline is None else tuple(baseline),
+            "window": None if time_resolved else tuple(response_window),
+            "baseline": None if base_window is None else tuple(base_window),
             "frame_times": frame_times, "frame_dt": dt,
             "units": "degrees", "stimulus_name": "orientation" if orientation else "direction"}
     return Recording(X, _wrap_circular(direction, period), kind="circular", period=period,
-                     trials=trials, neurons={"id": ids, "name": np.array(names)}, meta=meta)
+                     trials=trials, neurons={"id": ids, "name": np.array(names)}, meta=meta,
+                     epoch_times=frame_times if time_resolved else None)
 
 
 def _frames(t: np.ndarray, bounds: tuple[float, float], name: str, closed: str) -> np.ndarray:

@@ -7,6 +7,8 @@ head direction, a ridge regression on M1 with two bins of history.
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pytest
 
@@ -83,6 +85,59 @@ def test_v1_orientation(shared_file):
     assert ori.period == 180.0
     np.testing.assert_array_equal(np.unique(ori.stimulus), [0, 45, 90, 135])
     np.testing.assert_array_equal(ori.stimulus, ori.trials["direction"] % 180)
+
+
+@pytest.fixture(scope="module")
+def v1_frames(shared_file):
+    path = shared_file(V1)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    rec = load_park_v1(path, time_resolved=True)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest  # opened read-only
+    return rec
+
+
+def test_v1_time_resolved_shape_and_frames(v1_frames, shared_file):
+    rec = v1_frames
+    assert rec.is_time_resolved and rec.shape == (128, 49, 56)
+    np.testing.assert_allclose(rec.epoch_times, -1.0 + np.arange(49) / 16)
+    assert rec.kind == "circular" and rec.period == 360.0
+    assert rec.meta["baseline"] is None and rec.meta["window"] is None
+    # no baseline subtracted by default: neuron 1's frames as stored in its cell
+    first = load_mat(shared_file(V1), responses="D.neuron1", stimulus="TE.direction",
+                     kind="linear", neurons_axis=1)
+    np.testing.assert_array_equal(rec.responses[:, :, 0], first.responses)
+    assert set(rec.trials) == {"direction", "pupil", "speed"}
+
+
+def test_v1_time_resolved_averages_to_the_trial_responses(v1, v1_frames, shared_file):
+    """mean_over takes start <= t < stop, the 2-D loader start < t <= stop: on the 1/16 s
+    grid the default response (0, 2] is mean_over(1/16, 2 + 1/16)."""
+    t = v1_frames.epoch_times
+    based = load_park_v1(shared_file(V1), time_resolved=True, baseline=(-1.0, 0.0))
+    np.testing.assert_allclose(based.mean_over(1 / 16, 2 + 1 / 16).responses, v1.responses,
+                               rtol=1e-5, atol=1e-5)
+    # baseline: each trial's and neuron's mean over -1 <= t < 0, subtracted from every frame
+    baseline = v1_frames.mean_over(-1.0, 0.0).responses
+    np.testing.assert_allclose(based.responses, v1_frames.responses - baseline[:, None],
+                               rtol=1e-5, atol=1e-5)
+    # mean_over(0, 2) minus the baseline is the 2-D loader's frames 0 <= t < 2
+    shifted = load_park_v1(shared_file(V1), window=(-1 / 16, 2 - 1 / 16))
+    np.testing.assert_allclose(v1_frames.mean_over(0.0, 2.0).responses - baseline,
+                               shifted.responses, rtol=1e-5, atol=1e-5)
+    assert ((t >= 0) & (t < 2)).sum() == 32
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"time_resolved": True, "window": (0.0, 2.0)},
+     r"'window' parameter of load_park_v1 .* leave window=None \(got \(0.0, 2.0\)\)"),
+    ({"baseline": "pre"}, r"'baseline' parameter of load_park_v1 must be \(start, stop\) in "
+                          r"seconds, None or 'auto'. Got 'pre' instead"),
+    ({"time_resolved": True, "baseline": (3.0, 4.0)},
+     r"'baseline' window \(3.0, 4.0\) holds no frame; frames run from -1 to 2 s"),
+])
+def test_v1_time_resolved_errors(shared_file, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        load_park_v1(shared_file(V1), **kwargs)
 
 
 # ---------------------------------------------------------------------- HD (Peyrache)
