@@ -604,6 +604,151 @@ def small_real(quick: bool, measure: Any, Row: Any, device: str = "cpu") -> list
     return rows
 
 
+# --------------------------------------------------------------------------- over_time
+OVER_TIME_L2 = 1e-2  # over_time: one penalty, as a user would pick it
+OVER_TIME_TOL = 0.01  # per-time accuracy, mean |neurodecode - MNE| over time points
+
+
+def _mne_scores(X: np.ndarray, y: np.ndarray, splits: list, l2: float,
+                generalize: bool) -> np.ndarray:
+    """MNE-Python's cross_val_multiscore over a Sliding/GeneralizingEstimator of
+    ``StandardScaler + LogisticRegression(C = 1 / (n_train x l2))``.
+
+    ``X`` is (n_trials, n_neurons, n_times), MNE's layout. One ``cross_val_multiscore``
+    call per fold size, so that every fold gets its own C when the sizes differ (one
+    call in all when they are equal); returns the scores in the order of ``splits``.
+    """
+    from mne.decoding import GeneralizingEstimator, SlidingEstimator, cross_val_multiscore
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    wrapper = GeneralizingEstimator if generalize else SlidingEstimator
+    out: list[Any] = [None] * len(splits)
+    for n_train in sorted({len(tr) for tr, _ in splits}):
+        which = [k for k, (tr, _) in enumerate(splits) if len(tr) == n_train]
+        clf = make_pipeline(StandardScaler(),
+                            LogisticRegression(C=1.0 / (n_train * l2), max_iter=1000))
+        scores = cross_val_multiscore(wrapper(clf, scoring="accuracy", verbose=False), X,
+                                      y, cv=[splits[k] for k in which], verbose=False)
+        for k, s in zip(which, scores):
+            out[k] = s
+    return np.array(out)
+
+
+def _every(rec: Any, step: int) -> Any:
+    """The same trials at every ``step``-th time point (fewer time points)."""
+    from neurodecode.data import Recording
+
+    if step == 1:
+        return rec
+    return Recording(rec.responses[:, ::step], rec.stimulus, kind=rec.kind,
+                     period=rec.period, epoch_times=rec.epoch_times[::step])
+
+
+def _over_time_rows(label: str, rec: Any, measure: Any, Row: Any, size: str,
+                    source: str) -> list[Any]:
+    """decode_over_time vs SlidingEstimator and temporal_generalization vs
+    GeneralizingEstimator on one time-resolved recording, the same splits."""
+    from neurodecode.evaluate import decode_over_time, temporal_generalization
+
+    l2 = OVER_TIME_L2
+    splits = make_splits(rec.at(float(rec.epoch_times[0])), 5, random_state=0)
+    sizes = sorted({len(tr) for tr, _ in splits})
+    y = rec.stimulus_codes()
+    c_note = (f"C = 1 / (n_train x l2) = 1 / ({sizes[0]} x {l2:g})" if len(sizes) == 1 else
+              f"each fold its own C = 1 / (n_train x l2), n_train in {sizes} (one "
+              "cross_val_multiscore call per fold size, the same folds)")
+    rows = []
+    for generalize in (False, True):
+        X = rec.responses.transpose(0, 2, 1)  # MNE's (n_trials, n_channels, n_times): a view
+        dec = LogisticDecoder(l2=l2, device="cpu")
+        func = temporal_generalization if generalize else decode_over_time
+        res, nd_s, nd_mb = measure(lambda dec=dec, func=func: func(
+            dec, rec, splits, scoring="accuracy"))
+        nd = res.scores["accuracy"]
+        with warnings.catch_warnings():  # lbfgs on separable folds, MNE's own notices
+            warnings.simplefilter("ignore")
+            theirs, mne_s, mne_mb = measure(lambda X=X, g=generalize: _mne_scores(
+                X, y, splits, l2, g))
+        per_time = np.abs(nd.mean(axis=0) - theirs.mean(axis=0))  # fold means
+        per_fold = np.abs(nd - theirs)
+        what = "temporal_generalization" if generalize else "decode_over_time"
+        peer = "GeneralizingEstimator" if generalize else "SlidingEstimator"
+        n_t = rec.n_times
+        points = f"{n_t} x {n_t} train x test times" if generalize else f"{n_t} times"
+        diag = np.diagonal(nd.mean(axis=0)) if generalize else nd.mean(axis=0)
+        peer_diag = np.diagonal(theirs.mean(axis=0)) if generalize else theirs.mean(axis=0)
+        rows.append(Row(
+            name=f"over_time: {label} {what}", size=f"{size}, {points}, 5 folds",
+            nd_seconds=nd_s, peer=f"MNE {peer} + cross_val_multiscore",
+            peer_seconds=mne_s, nd_accuracy=float(per_time.mean()), peer_accuracy=0.0,
+            metric="per-time accuracy, mean abs(nd - MNE)", tolerance=OVER_TIME_TOL,
+            nd_peak_mb=nd_mb, peer_peak_mb=mne_mb, target=10.0,
+            note=(f"{source}. {what}(LogisticDecoder(l2={l2:g}), scoring='accuracy') vs "
+                  f"cross_val_multiscore({peer}(StandardScaler + LogisticRegression("
+                  f"{c_note}, max_iter=1000))), X = responses.transpose(0, 2, 1), the same "
+                  "5 stratified splits. The accuracy columns hold the mean over "
+                  f"{'(train, test) pairs' if generalize else 'time points'} of "
+                  "abs(neurodecode - MNE) of the fold-mean accuracy (pass <= "
+                  f"{OVER_TIME_TOL:g}); max {per_time.max():.3f}, per fold and point "
+                  f"{per_fold.mean():.4f}. Accuracy over time (diagonal), neurodecode / "
+                  f"MNE: mean {diag.mean():.3f} / {peer_diag.mean():.3f}, peak "
+                  f"{diag.max():.3f} / {peer_diag.max():.3f}. Timings on a shared 2-core machine "
+                  "with other processes running: noisy."),
+        ))
+    return rows
+
+
+def over_time(quick: bool, measure: Any, Row: Any) -> list[Any]:
+    """Time-resolved decoding vs MNE-Python: ``decode_over_time`` vs ``SlidingEstimator``
+    and ``temporal_generalization`` vs ``GeneralizingEstimator`` (with
+    ``cross_val_multiscore``), logistic regression with the equivalent penalty, the same
+    splits, on the shared Park V1 session (49 frames) and a synthetic population
+    (1,000 neurons x 300 trials x 100 time points; --quick: 100 x 120 x 20).
+
+    Target 10x; per-time accuracies agree within 0.01 (mean absolute difference). The
+    Park rows are left out (stderr says so) when ../shared/data is absent; the case is
+    skipped without MNE-Python.
+    """
+    import importlib.util
+    import sys
+
+    from neurodecode.data import time_resolved_population
+
+    if importlib.util.find_spec("mne") is None:
+        raise SkipBenchmark("MNE-Python is not installed (it is in the dev extras: "
+                            "pip install -e '.[dev]')")
+    warm = np.random.default_rng(0).random((40, 5))  # first-call costs out of the timings
+    LogisticDecoder(l2=1.0, device="cpu").fit(warm, np.arange(40) % 2)
+    _sk_logistic(40, 1.0).fit(warm, np.arange(40) % 2)
+    import mne.decoding  # noqa: F401  (import time out of the timings)
+
+    rows: list[Any] = []
+    path = SHARED_DATA / PARK_V1
+    if not path.is_file():
+        print(f"over_time: no Park V1 rows, {path} is absent", file=sys.stderr)
+    else:
+        rec = load_park_v1(path, time_resolved=True)
+        rec = rec.with_stimulus(rec.stimulus, kind="categorical")  # 8 directions
+        if quick:
+            rec = _every(rec, 4)
+        size = (f"{rec.n_neurons} neurons x {rec.n_trials} trials, 8 directions")
+        rows += _over_time_rows("Park V1", rec, measure, Row, size,
+                                "Park V1 (load_park_v1(time_resolved=True), "
+                                + ("every 4th frame" if quick else "all 49 frames")
+                                + ", -1 to +2 s)")
+    n_neurons, n_trials, n_times = (100, 120, 20) if quick else (1000, 300, 100)
+    rec, _ = time_resolved_population(n_neurons, n_trials, n_times=n_times, n_classes=8,
+                                      random_state=0)
+    rows += _over_time_rows("synthetic", rec, measure, Row,
+                            f"{n_neurons:,} neurons x {n_trials} trials, 8 classes",
+                            "time_resolved_population(n_neurons, n_trials, n_times, "
+                            "n_classes=8): Poisson counts, tuned from 0 s (a third of the "
+                            "epoch before)")
+    return rows
+
+
 BENCHMARKS = {
     "ridge_sweep": ridge_sweep,
     "logistic_sweep": logistic_sweep,
@@ -613,4 +758,5 @@ BENCHMARKS = {
     "nwb_load": nwb_load,
     "encoding_fit": encoding_fit,
     "small_real": small_real,
+    "over_time": over_time,
 }

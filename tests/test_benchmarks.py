@@ -29,7 +29,8 @@ def test_quick_run_writes_a_table_where_both_sides_agree(run_module, tmp_path):
     rows = run_module.main(["--quick", "--out", str(out)])
     names = {r.name for r in rows}
     assert {"ridge_sweep", "logistic_sweep", "logistic_l1", "mlp_sweep", "perceptron",
-            "nwb_load"} <= names
+            "nwb_load", "over_time: synthetic decode_over_time",
+            "over_time: synthetic temporal_generalization"} <= names
     for r in rows:
         assert r.nd_seconds > 0 and r.peer_seconds > 0
         assert r.agree, f"{r.name}: {r.nd_accuracy} vs {r.peer_accuracy} (+- {r.tolerance})"
@@ -41,6 +42,21 @@ def test_quick_run_writes_a_table_where_both_sides_agree(run_module, tmp_path):
         assert sum(n.startswith("small_real:") for n in names) == 5
     else:
         assert "**small_real**: skipped:" in text
+
+
+@pytest.mark.slow
+def test_over_time_agrees_with_mne_on_the_same_splits(run_module, tmp_path):
+    pytest.importorskip("mne")
+    out = tmp_path / "RESULTS.md"
+    rows = run_module.main(["--quick", "--only", "over_time", "--out", str(out)])
+    park = (run_module.cases.SHARED_DATA / run_module.cases.PARK_V1).is_file()
+    expected = [f"over_time: {data} {what}" for data in (["Park V1"] if park else [])
+                + ["synthetic"] for what in ("decode_over_time", "temporal_generalization")]
+    assert [r.name for r in rows] == expected
+    for r in rows:  # mean abs difference of the per-time accuracies, MNE's side 0
+        assert r.peer_accuracy == 0 and r.agree, f"{r.name}: {r.nd_accuracy}"
+        assert r.nd_seconds > 0 and r.peer_seconds > 0 and r.target == 10.0
+    assert "| over_time: synthetic temporal_generalization |" in out.read_text()
 
 
 def test_cases_may_return_several_rows_or_skip(run_module, tmp_path, monkeypatch):
