@@ -246,6 +246,19 @@ def segments(recording: Recording) -> list[tuple[int, int]]:
     return list(zip(starts.tolist(), stops.tolist()))
 
 
+def segment_ids(recording: Recording) -> np.ndarray | None:
+    """One id per sample of a time-binned recording's continuous segments (see
+    :func:`segments`), or None for a recording of trials without ``trial_id``.
+
+    Decoders that keep state over time (``uses_segments``) read them so that no filter
+    or history window crosses a segment boundary.
+    """
+    if not recording.is_time_binned and recording.trial_id is None:
+        return None
+    stretches = segments(recording)
+    return np.repeat(np.arange(len(stretches)), [b - a for a, b in stretches])
+
+
 def _circular_mean(values: np.ndarray, period: float, axis: int) -> np.ndarray:
     ang = values * (2 * np.pi / period)
     res = np.arctan2(np.sin(ang).mean(axis), np.cos(ang).mean(axis)) % (2 * np.pi)

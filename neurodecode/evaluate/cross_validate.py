@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 
 from .._validation import check_choice, check_number
 from ..data import Recording
+from ..data.binning import segment_ids
 from ..decoders._core import decode_angles, encode_angles
 from .metrics import confusion, default_scoring, get_scorer
 from .splits import make_splits
@@ -28,7 +29,6 @@ __all__ = [
     "cross_validate_settings",
     "fold_predictions",
     "fold_segments",
-    "segment_ids",
 ]
 
 
@@ -344,17 +344,6 @@ def fold_segments(segments: np.ndarray, idx: np.ndarray) -> np.ndarray:
     seg = np.asarray(segments)[idx]
     cut = np.r_[True, (np.diff(idx) != 1) | (seg[1:] != seg[:-1])]
     return np.cumsum(cut) - 1
-
-
-def segment_ids(recording: Recording) -> np.ndarray | None:
-    """One id per sample of a time-binned recording's continuous segments (trial_id
-    changes and gaps in time), None for trials."""
-    if not recording.is_time_binned and recording.trial_id is None:
-        return None
-    from ..data.binning import segments
-
-    stretches = segments(recording)
-    return np.repeat(np.arange(len(stretches)), [b - a for a, b in stretches])
 
 
 def fold_predictions(est: Any, X: np.ndarray, y: np.ndarray, splits: list,
