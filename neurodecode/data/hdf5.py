@@ -5,6 +5,9 @@ from named datasets of an HDF5 file; :func:`load_npz` reads the widely shared St
 orientation layout (``resp``: neurons x stimuli, ``istim``: grating angle in radians).
 Both find out which axis of the responses holds the neurons by comparing it with the
 stimulus length, so ``neurons x samples`` and ``samples x neurons`` files load alike.
+:func:`load_hdf5` also reads 3-D responses (each trial's responses over time) when
+``axes`` names the stored order of trials, times and neurons and ``epoch_times`` gives
+the time points.
 
 The private helpers at the bottom (orienting arrays, reading columns, wrapping circular
 values) are shared with :mod:`neurodecode.data.matlab`.
@@ -19,7 +22,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from .._typing import ResponseType, StimulusKind
+from .._typing import ArrayLike, ResponseType, StimulusKind
 from .._validation import as_numpy, check_choice, format_available, not_found
 from ..exceptions import DataFormatError
 from ._recording import Recording
@@ -43,6 +46,8 @@ def load_hdf5(
     trials: ColumnSpec | None = None,
     bin_size: float | None = None,
     times: str | None = None,
+    axes: AxesSpec | None = None,
+    epoch_times: str | ArrayLike | None = None,
 ) -> Recording:
     """Load a recording from datasets of an HDF5 file.
 
@@ -57,7 +62,8 @@ def load_hdf5(
     responses : str
         Path of the responses dataset inside the file (``"group/dataset"``), 2-D:
         ``(n_neurons, n_samples)`` or ``(n_samples, n_neurons)``. A 1-D dataset is one
-        neuron.
+        neuron. A 3-D dataset holds each trial's responses over time: give its axis
+        order with ``axes`` and the time points with ``epoch_times``.
     stimulus : str
         Path of the stimulus dataset, of shape ``(n_samples,)``, or
         ``(n_samples, n_outputs)`` / ``(n_outputs, n_samples)`` for a multi-output
@@ -83,23 +89,36 @@ def load_hdf5(
         Bin width in seconds when samples are consecutive time bins.
     times : str, optional
         Path of a dataset of sample times in seconds, of length ``n_samples``.
+    axes : sequence of str, or str, optional
+        Required for 3-D responses and only for them: the name of each stored axis, in
+        order, ``"trials"``, ``"times"`` and ``"neurons"`` each once, as a tuple
+        (``("neurons", "trials", "times")``) or one comma-separated string
+        (``"neurons,trials,times"``). ``neurons_axis`` must then be None.
+    epoch_times : str or array-like of shape (n_times,), optional
+        Required for 3-D responses and only for them: the time of each time point in
+        seconds from the aligning event (strictly increasing), as the path of a dataset
+        or as an array.
 
     Returns
     -------
     Recording
-        Responses as ``(n_samples, n_neurons)`` float32; ``meta`` holds the file name
-        (``"source"``), the full path, ``"format": "hdf5"``, the dataset paths and the
-        neurons axis used.
+        Responses as ``(n_samples, n_neurons)`` float32, or ``(n_trials, n_times,
+        n_neurons)`` with ``epoch_times`` for 3-D responses; ``meta`` holds the file
+        name (``"source"``), the full path, ``"format": "hdf5"``, the dataset paths, the
+        neurons axis used and, for 3-D responses, ``"axes"``.
 
     Raises
     ------
     ValueError
         If a dataset does not exist (the message lists every dataset in the file with
-        its shape), or on invalid ``kind``, ``period`` or ``neurons_axis``.
+        its shape), on invalid ``kind``, ``period``, ``neurons_axis`` or ``axes``, or
+        ``axes`` and ``epoch_times`` given for 2-D responses, or missing or of the wrong
+        length for 3-D ones.
     DataFormatError
         A ``ValueError`` subclass: the file is not HDF5, a path names a group, the
-        shapes disagree (the message gives both shapes and the axis expected), or both
-        axes of the responses match the stimulus length so ``neurons_axis`` is needed.
+        shapes disagree (the message gives both shapes and the axis expected), both
+        axes of the responses match the stimulus length so ``neurons_axis`` is needed,
+        or 3-D responses come without ``axes``.
 
     Examples
     --------
@@ -116,6 +135,12 @@ def load_hdf5(
     Recording(4 trials x 3 neurons, stimulus: circular, period 180, source session.h5)
     >>> rec.trials["contrast"].tolist(), rec.meta["neurons_axis"]
     ([1.0, 0.5, 1.0, 0.5], 0)
+    >>> with h5py.File(path, "a") as f:
+    ...     f["traces/over_time"] = np.ones((3, 4, 5))  # neurons x trials x frames
+    ...     f["traces/t"] = np.arange(5) * 0.5 - 1.0
+    >>> load_hdf5(path, responses="traces/over_time", stimulus="stim/ori", kind="circular",
+    ...           period=180, axes=("neurons", "trials", "times"), epoch_times="traces/t")
+    Recording(4 trials x 5 times (-1 to 1 s) x 3 neurons, stimulus: circular, period 180, ...)
     """
     path = Path(path)
     try:
@@ -133,16 +158,22 @@ def load_hdf5(
 
         resp = read(responses)
         stim = read(stimulus)
-        resp, stim, axis = _orient(resp, stim, neurons_axis, responses, stimulus, "load_hdf5")
+        resp, stim, orient = _orient_responses(resp, stim, neurons_axis, axes, responses,
+                                               stimulus, "load_hdf5")
         stim = _select_stimulus_columns(stim, stimulus_columns, stimulus)
         n = len(resp)
         trial_table = {name: _as_column(read(p), n, p) for name, p in
                        _column_paths(trials, "/").items()}
         times_arr = None if times is None else _as_column(read(times), n, times)
+        epochs = (read(epoch_times) if isinstance(epoch_times, str) else epoch_times)
+    epochs = _epoch_times(epochs, resp, _describe_epoch(epoch_times), "load_hdf5")
     meta = {"source": path.name, "path": str(path), "format": "hdf5",
-            "responses": responses, "stimulus": stimulus, "neurons_axis": axis}
+            "responses": responses, "stimulus": stimulus, **orient}
+    if isinstance(epoch_times, str):
+        meta["epoch_times"] = epoch_times
     return Recording(resp, stim, kind=kind, period=period, response_type=response_type,
-                     trials=trial_table, bin_size=bin_size, times=times_arr, meta=meta)
+                     trials=trial_table, bin_size=bin_size, times=times_arr, meta=meta,
+                     epoch_times=epochs)
 
 
 def load_npz(
@@ -344,10 +375,12 @@ def _orient(resp: np.ndarray, stim: np.ndarray, neurons_axis: int | None, resp_n
         resp = resp[:, None]
         neurons_axis = 1
     if resp.ndim != 2:
+        more = (" or 3-D with axes=(...) naming each axis (trials, times, neurons)"
+                if owner in ("load_hdf5", "load_mat") else "")
         raise DataFormatError(
-            f"responses {resp_name!r} must be 2-D (neurons x samples or samples x neurons); "
-            f"got shape {resp.shape}. Reduce the other axes first (e.g. average a time "
-            "window of trials x neurons x time arrays)."
+            f"responses {resp_name!r} must be 2-D (neurons x samples or samples x "
+            f"neurons){more}; got shape {resp.shape}. Reduce the other axes first (e.g. "
+            "average a time window of trials x neurons x time arrays)."
         )
     if stim.ndim not in (1, 2):
         raise DataFormatError(
@@ -385,6 +418,108 @@ def _orient(resp: np.ndarray, stim: np.ndarray, neurons_axis: int | None, resp_n
     if stim.ndim == 2 and stim.shape[0] != n:
         stim = stim.T
     return resp, stim, int(neurons_axis)
+
+
+_AXES = ("trials", "times", "neurons")
+AxesSpec = str | Sequence[str]
+"""Axis order of 3-D responses: ``("neurons", "trials", "times")`` or ``"neurons,trials,times"``."""
+
+
+def _parse_axes(axes: AxesSpec, owner: str) -> tuple[str, ...]:
+    """The names of the three stored axes, checked: each of trials, times, neurons once."""
+    names: list[Any] = ([a.strip() for a in axes.split(",")] if isinstance(axes, str)
+                        else list(axes) if isinstance(axes, Sequence) else [])
+    if sorted(map(str, names)) != sorted(_AXES) or not all(isinstance(n, str) for n in names):
+        raise ValueError(
+            f"The 'axes' parameter of {owner} must name each axis of the 3-D responses once, "
+            "in the stored order, with 'trials', 'times' and 'neurons' (e.g. "
+            f"axes=('neurons', 'trials', 'times') or axes='trials,times,neurons'). Got "
+            f"{axes!r} instead."
+        )
+    return tuple(names)
+
+
+def _orient_responses(resp: np.ndarray, stim: np.ndarray, neurons_axis: int | None,
+                      axes: AxesSpec | None, resp_name: str, stim_name: str, owner: str
+                      ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """Responses as (n_samples, n_neurons), or (n_trials, n_times, n_neurons) when 3-D.
+
+    2-D responses go through :func:`_orient` (``axes`` refused); 3-D ones need ``axes``
+    (``neurons_axis`` refused). Returns the responses, the stimulus samples-first and
+    the meta entries saying how the axes were read.
+    """
+    resp = np.asarray(resp)
+    if resp.ndim != 3:
+        if axes is not None:
+            raise ValueError(
+                f"The 'axes' parameter of {owner} names the axes of 3-D responses (trials, "
+                f"times and neurons in any order); responses {resp_name!r} have shape "
+                f"{resp.shape}. Leave axes=None (neurons_axis orients 2-D responses)."
+            )
+        resp, stim, axis = _orient(resp, stim, neurons_axis, resp_name, stim_name, owner)
+        return resp, stim, {"neurons_axis": axis}
+    if axes is None:
+        raise DataFormatError(
+            f"responses {resp_name!r} have shape {resp.shape}: 3-D responses need their axis "
+            f"order. Pass axes naming each stored axis, e.g. axes=('trials', 'times', "
+            f"'neurons') or axes='neurons,trials,times', and epoch_times (the time of each "
+            f"time point in seconds from the aligning event)."
+        )
+    names = _parse_axes(axes, owner)
+    if neurons_axis is not None:
+        raise ValueError(
+            f"The 'neurons_axis' parameter of {owner} orients 2-D responses; 3-D responses "
+            f"{resp_name!r} are oriented by axes={axes!r} alone. Leave neurons_axis=None."
+        )
+    shape = resp.shape
+    resp = np.transpose(resp, [names.index(a) for a in _AXES])
+    stim = np.asarray(stim)
+    n = resp.shape[0]
+    if stim.ndim == 2 and stim.shape[0] != n and stim.shape[1] == n:
+        stim = stim.T
+    if stim.ndim not in (1, 2) or stim.shape[0] != n:
+        raise DataFormatError(
+            f"responses {resp_name!r} have shape {shape} with axes {names}, so {n} trials "
+            f"(axis {names.index('trials')}), but "
+            f"stimulus {stim_name!r} has shape {stim.shape}. Expected one stimulus value "
+            "per trial; check the order given in axes."
+        )
+    return resp, stim, {"neurons_axis": names.index("neurons"), "axes": names}
+
+
+def _describe_epoch(epoch_times: Any) -> str:
+    """How an error message names ``epoch_times``: the variable's path, or "the array"."""
+    return repr(epoch_times) if isinstance(epoch_times, str) else "the array given"
+
+
+def _epoch_times(values: Any, resp: np.ndarray, name: str, owner: str) -> np.ndarray | None:
+    """Check ``epoch_times`` against oriented responses: required for 3-D, refused for 2-D."""
+    if resp.ndim != 3:
+        if values is not None:
+            raise ValueError(
+                f"The 'epoch_times' parameter of {owner} applies to 3-D responses (trials x "
+                f"times x neurons); these responses have shape {resp.shape}. Leave "
+                "epoch_times=None."
+            )
+        return None
+    n_times = resp.shape[1]
+    if values is None:
+        raise ValueError(
+            f"3-D responses ({resp.shape[0]} trials x {n_times} times x {resp.shape[2]} "
+            f"neurons) need the 'epoch_times' parameter of {owner}: the name of a variable "
+            f"holding the {n_times} times in seconds from the aligning event, or the array "
+            "itself."
+        )
+    arr = np.asarray(values)
+    if arr.ndim == 2 and 1 in arr.shape:
+        arr = arr.reshape(-1)
+    if arr.ndim != 1 or len(arr) != n_times or arr.dtype.kind not in "iuf":
+        raise ValueError(
+            f"The 'epoch_times' parameter of {owner} must give one time in seconds per time "
+            f"point ({n_times}, the times axis of the responses); {name} has shape "
+            f"{arr.shape} and dtype {arr.dtype}."
+        )
+    return arr.astype(np.float64)
 
 
 def _select_stimulus_columns(stim: np.ndarray, columns: int | Sequence[int] | None,

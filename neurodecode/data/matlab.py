@@ -11,6 +11,10 @@ read as an array:
   for a categorical stimulus);
 - a char array becomes a string.
 
+A 3-D responses variable (trials, times and neurons in some order) loads as a
+time-resolved Recording when ``axes`` names its axes in MATLAB's order and
+``epoch_times`` gives the time points.
+
 Rows or columns of a 2-D stimulus are picked with ``stimulus_columns`` after the
 stimulus is oriented samples-first (``handVel`` of shape ``(3, n)`` with
 ``stimulus_columns=(0, 1)`` gives x and y). Layouts that need more than this (one cell
@@ -35,11 +39,20 @@ import numpy as np
 import scipy.io
 from scipy.io.matlab import mat_struct
 
-from .._typing import ResponseType, StimulusKind
+from .._typing import ArrayLike, ResponseType, StimulusKind
 from .._validation import format_available, not_found
 from ..exceptions import DataFormatError
 from ._recording import Recording
-from .hdf5 import ColumnSpec, _as_column, _column_paths, _orient, _select_stimulus_columns
+from .hdf5 import (
+    AxesSpec,
+    ColumnSpec,
+    _as_column,
+    _column_paths,
+    _describe_epoch,
+    _epoch_times,
+    _orient_responses,
+    _select_stimulus_columns,
+)
 
 __all__ = ["load_mat"]
 
@@ -59,6 +72,8 @@ def load_mat(
     trials: ColumnSpec | None = None,
     bin_size: float | None = None,
     times: str | None = None,
+    axes: AxesSpec | None = None,
+    epoch_times: str | ArrayLike | None = None,
 ) -> Recording:
     """Load a recording from variables of a MATLAB ``.mat`` file.
 
@@ -75,7 +90,8 @@ def load_mat(
     responses : str
         Path of the responses variable (``"spikes"``, ``"data.dff"``), 2-D:
         ``(n_neurons, n_samples)`` or ``(n_samples, n_neurons)``. A 1-D variable is one
-        neuron.
+        neuron. A 3-D variable holds each trial's responses over time: give its axis
+        order with ``axes`` and the time points with ``epoch_times``.
     stimulus : str
         Path of the stimulus variable, ``(n_samples,)``; or 2-D for a multi-output
         linear stimulus, with samples along either axis.
@@ -100,24 +116,36 @@ def load_mat(
         Bin width in seconds when samples are consecutive time bins.
     times : str, optional
         Path of a variable of sample times in seconds, of length ``n_samples``.
+    axes : sequence of str, or str, optional
+        Required for 3-D responses and only for them: the name of each axis in MATLAB's
+        shape (``size(x)``, whichever version the file was saved in), ``"trials"``,
+        ``"times"`` and ``"neurons"`` each once, as a tuple (``("neurons", "trials",
+        "times")``) or one comma-separated string. ``neurons_axis`` must then be None.
+    epoch_times : str or array-like of shape (n_times,), optional
+        Required for 3-D responses and only for them: the time of each time point in
+        seconds from the aligning event (strictly increasing), as the path of a
+        variable (``"t"``) or as an array.
 
     Returns
     -------
     Recording
-        Responses as ``(n_samples, n_neurons)`` float32; ``meta`` holds the file name
-        (``"source"``), the full path, the format, the variable paths and the neurons
-        axis used.
+        Responses as ``(n_samples, n_neurons)`` float32, or ``(n_trials, n_times,
+        n_neurons)`` with ``epoch_times`` for 3-D responses; ``meta`` holds the file
+        name (``"source"``), the full path, the format, the variable paths, the neurons
+        axis used and, for 3-D responses, ``"axes"``.
 
     Raises
     ------
     ValueError
         If a variable does not exist (the message lists the file's top-level variables
         with their shapes and classes) or a struct has no such field (the message lists
-        the struct's fields).
+        the struct's fields); if ``axes`` or ``epoch_times`` is invalid, given for 2-D
+        responses, or missing for 3-D ones.
     DataFormatError
         A ``ValueError`` subclass: the file is not a MAT-file (or is plain HDF5), a path
         names a struct or goes through something that is not a scalar struct, a cell
-        cannot be stacked, the shapes disagree, or ``neurons_axis`` is needed.
+        cannot be stacked, the shapes disagree, ``neurons_axis`` is needed, or 3-D
+        responses come without ``axes``.
 
     Examples
     --------
@@ -132,22 +160,33 @@ def load_mat(
     Recording(5 time bins x 2 neurons, stimulus: linear, 2 outputs, bin_size 0.05 s, ...)
     >>> rec.meta["format"]
     'mat-v5'
+    >>> scipy.io.savemat(path, {"dff": np.ones((2, 5, 7)),  # neurons x trials x frames
+    ...                         "t": np.linspace(-1, 2, 7), "ori": np.arange(5) * 36.0})
+    >>> load_mat(path, responses="dff", stimulus="ori", kind="circular", period=180,
+    ...          axes="neurons,trials,times", epoch_times="t")  # doctest: +ELLIPSIS
+    Recording(5 trials x 7 times (-1 to 2 s) x 2 neurons, stimulus: circular, period 180, ...)
     """
     path = Path(path)
     with _open_mat(path) as mat:
         resp = mat.get(responses)
         stim = mat.get(stimulus)
-        resp, stim, axis = _orient(resp, stim, neurons_axis, responses, stimulus, "load_mat")
+        resp, stim, orient = _orient_responses(resp, stim, neurons_axis, axes, responses,
+                                               stimulus, "load_mat")
         stim = _select_stimulus_columns(stim, stimulus_columns, stimulus)
         n = len(resp)
         trial_table = {name: _as_column(mat.get(p), n, p) for name, p in
                        _column_paths(trials, ".").items()}
         times_arr = None if times is None else _as_column(mat.get(times), n, times)
+        epochs = mat.get(epoch_times) if isinstance(epoch_times, str) else epoch_times
         fmt = mat.format
+    epochs = _epoch_times(epochs, resp, _describe_epoch(epoch_times), "load_mat")
     meta = {"source": path.name, "path": str(path), "format": fmt, "responses": responses,
-            "stimulus": stimulus, "neurons_axis": axis}
+            "stimulus": stimulus, **orient}
+    if isinstance(epoch_times, str):
+        meta["epoch_times"] = epoch_times
     return Recording(resp, stim, kind=kind, period=period, response_type=response_type,
-                     trials=trial_table, bin_size=bin_size, times=times_arr, meta=meta)
+                     trials=trial_table, bin_size=bin_size, times=times_arr, meta=meta,
+                     epoch_times=epochs)
 
 
 # ---------------------------------------------------------------------- file access

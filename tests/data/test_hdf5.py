@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from contextlib import nullcontext as does_not_raise
 
 import h5py
@@ -114,7 +115,9 @@ def test_square_responses_with_explicit_axis(h5_path):
      pytest.raises(DataFormatError, match=r"\(8, 5\).*Axis 0 matches; try neurons_axis=1")),
     ({"responses": "square"},
      pytest.raises(DataFormatError, match=r"Cannot tell.*\(8, 8\).*Pass neurons_axis=0")),
-    ({"responses": "cube"}, pytest.raises(DataFormatError, match=r"must be 2-D.*\(2, 2, 8\)")),
+    ({"responses": "cube"}, pytest.raises(
+        DataFormatError, match=r"'cube' have shape \(2, 2, 8\): 3-D responses need their axis "
+                               r"order. Pass axes")),
     ({"neurons_axis": 2}, pytest.raises(ValueError, match="'neurons_axis' parameter")),
     ({"trials": ["stim/short"]}, pytest.raises(DataFormatError, match="one value per sample")),
     ({"trials": "stim/contrast"}, pytest.raises(TypeError, match=r"trials=\['stim/contrast'")),
@@ -163,6 +166,115 @@ def test_roundtrip_any_shape(tmp_path_factory, n_neurons, n_samples, transposed,
     assert rec.responses.dtype == np.float32
     np.testing.assert_array_equal(rec.responses, matrix.astype(np.float32))
     np.testing.assert_array_equal(rec.stimulus, stimulus)
+
+
+# ---------------------------------------------------------------------- 3-D responses
+N_TIMES = 6
+CUBE = np.arange(N_TRIALS * N_TIMES * N_NEURONS, dtype=np.float64).reshape(
+    N_TRIALS, N_TIMES, N_NEURONS)  # trials x times x neurons
+EPOCH = np.linspace(-0.5, 0.75, N_TIMES)
+
+
+@pytest.fixture
+def cube_path(tmp_path):
+    """The same responses over time stored neurons x trials x times, plus times."""
+    path = tmp_path / "over_time.h5"
+    with h5py.File(path, "w") as f:
+        f["resp"] = CUBE.transpose(2, 0, 1)
+        f["ori"] = ORI
+        f["t"] = EPOCH
+        f["t_col"] = EPOCH[:, None]
+        f["t_short"] = EPOCH[:-1]
+        f["t_flat"] = np.zeros(N_TIMES)
+        f["onset"] = np.arange(N_TRIALS) * 3.0
+        f["dff"] = RESP
+    return path
+
+
+def load_cube(path, **changes):
+    kwargs = dict(responses="resp", stimulus="ori", kind="circular", period=180.0,
+                  axes=("neurons", "trials", "times"), epoch_times="t")
+    kwargs.update(changes)
+    return load_hdf5(path, **kwargs)
+
+
+@pytest.mark.parametrize("axes", [("neurons", "trials", "times"), ["neurons", "trials", "times"],
+                                  "neurons,trials,times", " neurons, trials ,times"])
+def test_three_dimensional_responses(cube_path, axes):
+    digest = hashlib.sha256(cube_path.read_bytes()).hexdigest()
+    rec = load_cube(cube_path, axes=axes, times="onset", trials=["onset"])
+    assert rec.is_time_resolved and rec.shape == (N_TRIALS, N_TIMES, N_NEURONS)
+    np.testing.assert_array_equal(rec.responses, CUBE.astype(np.float32))
+    np.testing.assert_array_equal(rec.epoch_times, EPOCH)
+    np.testing.assert_array_equal(rec.stimulus, ORI)
+    np.testing.assert_array_equal(rec.times, np.arange(N_TRIALS) * 3.0)
+    assert rec.meta["axes"] == ("neurons", "trials", "times")
+    assert rec.meta["neurons_axis"] == 0 and rec.meta["epoch_times"] == "t"
+    assert hashlib.sha256(cube_path.read_bytes()).hexdigest() == digest  # read-only
+
+
+def test_epoch_times_as_an_array_or_a_column(cube_path):
+    a = load_cube(cube_path, epoch_times=EPOCH.tolist())
+    b = load_cube(cube_path, epoch_times="t_col")
+    np.testing.assert_array_equal(a.epoch_times, EPOCH)
+    np.testing.assert_array_equal(b.epoch_times, EPOCH)
+    assert "epoch_times" not in a.meta
+
+
+@settings(max_examples=30, deadline=None)
+@given(shape=st.tuples(st.integers(1, 5), st.integers(1, 5), st.integers(1, 5)),
+       order=st.permutations(["trials", "times", "neurons"]), as_text=st.booleans())
+def test_any_axis_order_round_trips(tmp_path_factory, shape, order, as_text):
+    n_trials, n_times, n_neurons = shape
+    cube = np.random.default_rng(0).normal(size=shape)  # trials x times x neurons
+    stored = cube.transpose([("trials", "times", "neurons").index(a) for a in order])
+    path = tmp_path_factory.mktemp("h5") / "cube.h5"
+    with h5py.File(path, "w") as f:
+        f["resp"] = stored
+        f["y"] = np.arange(n_trials) % 3
+    rec = load_hdf5(path, responses="resp", stimulus="y", kind="categorical",
+                    axes=",".join(order) if as_text else tuple(order),
+                    epoch_times=np.arange(n_times) * 0.1)
+    assert rec.shape == shape
+    np.testing.assert_array_equal(rec.responses, cube.astype(np.float32))
+    assert rec.meta["neurons_axis"] == order.index("neurons")
+
+
+@pytest.mark.parametrize("changes, expectation", [
+    ({}, does_not_raise()),
+    ({"axes": None}, pytest.raises(
+        DataFormatError, match=r"responses 'resp' have shape \(5, 8, 6\): 3-D responses need "
+                               r"their axis order. Pass axes naming each stored axis")),
+    ({"axes": ("neurons", "trials")}, pytest.raises(
+        ValueError, match=r"'axes' parameter of load_hdf5 must name each axis .* 'trials', "
+                          r"'times' and 'neurons'.*Got \('neurons', 'trials'\) instead")),
+    ({"axes": "neurons,trials,trials"}, pytest.raises(ValueError, match="must name each axis")),
+    ({"axes": ("cells", "trials", "times")}, pytest.raises(ValueError, match="'cells'")),
+    ({"axes": 3}, pytest.raises(ValueError, match=r"must name each axis .*Got 3 instead")),
+    ({"axes": ("trials", "neurons", "times")}, pytest.raises(
+        DataFormatError, match=r"shape \(5, 8, 6\) with axes .* so 5 trials \(axis 0\), but "
+                               r"stimulus 'ori' has shape \(8,\)")),
+    ({"neurons_axis": 0}, pytest.raises(
+        ValueError, match="'neurons_axis' parameter of load_hdf5 orients 2-D responses")),
+    ({"responses": "dff"}, pytest.raises(
+        ValueError, match=r"'axes' parameter of load_hdf5 names the axes of 3-D responses.*"
+                          r"\(5, 8\)")),
+    ({"responses": "dff", "axes": None}, pytest.raises(
+        ValueError, match=r"'epoch_times' parameter of load_hdf5 applies to 3-D responses")),
+    ({"epoch_times": None}, pytest.raises(
+        ValueError, match=r"8 trials x 6 times x 5 neurons\) need the 'epoch_times' parameter")),
+    ({"epoch_times": "t_short"}, pytest.raises(
+        ValueError, match=r"one time in seconds per time point \(6, .*'t_short' has shape "
+                          r"\(5,\)")),
+    ({"epoch_times": [0.0, 1.0]}, pytest.raises(
+        ValueError, match=r"per time point \(6, .*the array given has shape \(2,\)")),
+    ({"epoch_times": "t_nope"}, pytest.raises(ValueError, match="'t_nope' not found")),
+    ({"epoch_times": "t_flat"}, pytest.raises(ValueError, match="strictly increase")),
+    ({"bin_size": 0.1}, pytest.raises(ValueError, match="Pass one of them")),
+])
+def test_three_dimensional_errors(cube_path, changes, expectation):
+    with expectation:
+        load_cube(cube_path, **changes)
 
 
 # ---------------------------------------------------------------------- NPZ

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from contextlib import nullcontext as does_not_raise
 
 import h5py
@@ -166,6 +167,57 @@ def test_v5_and_v73_give_the_same_recording(v5_path, v73_path):
     np.testing.assert_array_equal(a.responses, b.responses)
     np.testing.assert_array_equal(a.stimulus, b.stimulus)
     np.testing.assert_array_equal(a.trials["lab"], b.trials["lab"])
+
+
+# 3-D responses: neurons x trials x frames in MATLAB's shape, frame times in a struct.
+N_FRAMES = 7
+CUBE = RNG.normal(size=(N_NEURONS, N_BINS, N_FRAMES))
+FRAMES = np.linspace(-1.0, 2.0, N_FRAMES)
+
+
+@pytest.fixture(params=["v5", "v73"])
+def cube_path(request, tmp_path):
+    variables = {"dff": CUBE, "ori": ORI, "TE": {"t": FRAMES}, "dff2": SPIKES.astype(float)}
+    path = tmp_path / f"cube_{request.param}.mat"
+    if request.param == "v5":
+        scipy.io.savemat(path, variables)
+    else:
+        write_v73(path, variables)
+    return path
+
+
+def test_three_dimensional_variable(cube_path):
+    digest = hashlib.sha256(cube_path.read_bytes()).hexdigest()
+    rec = load(cube_path, responses="dff", response_type="continuous",
+               axes=("neurons", "trials", "times"), epoch_times="TE.t")
+    assert rec.is_time_resolved and rec.shape == (N_BINS, N_FRAMES, N_NEURONS)
+    np.testing.assert_allclose(rec.responses, CUBE.transpose(1, 2, 0), rtol=1e-6)
+    np.testing.assert_array_equal(rec.epoch_times, FRAMES)
+    assert rec.meta["axes"] == ("neurons", "trials", "times")
+    assert rec.meta["epoch_times"] == "TE.t"
+    np.testing.assert_allclose(rec.at(0.5).responses, CUBE[:, :, 3].T, rtol=1e-6)
+    assert hashlib.sha256(cube_path.read_bytes()).hexdigest() == digest  # read-only
+
+
+@pytest.mark.parametrize("changes, expectation", [
+    ({}, does_not_raise()),
+    ({"axes": None}, pytest.raises(
+        DataFormatError, match=r"'dff' have shape \(4, 10, 7\): 3-D responses need their axis "
+                               r"order. Pass axes")),
+    ({"axes": "neurons,times"}, pytest.raises(
+        ValueError, match="'axes' parameter of load_mat must name each axis")),
+    ({"epoch_times": None}, pytest.raises(
+        ValueError, match="need the 'epoch_times' parameter of load_mat")),
+    ({"epoch_times": "TE.time"}, pytest.raises(
+        ValueError, match=r"Field 'time' not found in struct 'TE'")),
+    ({"responses": "dff2"}, pytest.raises(
+        ValueError, match=r"'axes' parameter of load_mat names the axes of 3-D responses")),
+])
+def test_three_dimensional_errors(cube_path, changes, expectation):
+    kwargs = dict(responses="dff", response_type="continuous",
+                  axes="neurons,trials,times", epoch_times="TE.t")
+    with expectation:
+        load(cube_path, **{**kwargs, **changes})
 
 
 def test_open_mat_reads_fields_and_strings(v73_path):
