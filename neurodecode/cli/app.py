@@ -57,7 +57,7 @@ def _add_option(parser: argparse.ArgumentParser, command: str, opt: Option) -> N
     else:
         kwargs["metavar"] = opt.metavar or (
             "{" + ",".join(opt.choices) + "}" if opt.choices else opt.name.upper())
-    parser.add_argument(f"--{opt.name}", **kwargs)
+    parser.add_argument(f"--{opt.name.replace('_', '-')}", dest=opt.name, **kwargs)
 
 
 def build_parser() -> argparse.ArgumentParser:

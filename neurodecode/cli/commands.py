@@ -104,10 +104,19 @@ def load_recording(path: str, config: dict[str, Any]) -> Any:
     from ..data import load_nwb
 
     window = tuple(config["window"]) if config["window"] else None
+    bin_size = config.get("bin_size")
+    if config.get("over_time") and (window is None or bin_size is None):
+        raise UserError("--over-time decodes every time bin of a window: pass --window START "
+                        "STOP and --bin-size S (e.g. --window -0.5 1.5 --bin-size 0.1).")
+    extra = {"bin_size": bin_size} if bin_size is not None else {}
     with user_errors():
         rec = load_nwb(path, config["stimulus"], intervals=config["intervals"], window=window,
                        align=config["align"], source=config["source"], kind=config["kind"],
-                       period=config["period"])
+                       period=config["period"], **extra)
+    if rec.is_time_resolved and not config.get("over_time"):
+        raise UserError(f"--bin-size {bin_size:g} gives responses over time "
+                        f"({rec.n_times} bins per trial); add --over-time to decode every bin, "
+                        "or drop --bin-size to count the whole window.")
     if config["bins"] is not None:
         if rec.kind == "categorical":
             raise UserError(f"--bins turns a circular or linear stimulus into classes, but "
@@ -143,6 +152,8 @@ def describe_recording(rec: Any) -> dict[str, Any]:
         "summary": repr(rec), "n_samples": rec.n_samples, "n_neurons": rec.n_neurons,
         "kind": rec.kind, "period": rec.period, "response_type": rec.response_type,
     }
+    if rec.is_time_resolved:
+        info["epoch_times"] = rec.epoch_times.tolist()
     if rec.kind == "categorical":
         values, counts = np.unique(rec.stimulus, return_counts=True)
         info["classes"] = values.tolist()
@@ -244,6 +255,8 @@ def run_decode(config: dict[str, Any], argv: Sequence[str] | None = None) -> dic
     from ..evaluate import cross_validate
 
     device = resolve_device(config["device"])
+    if config.get("over_time"):
+        return _run_over_time(config, argv, device)
     with progress(4, "neurodecode decode") as bar:
         rec = load_recording(config["path"], config)
         categorical = rec.kind == "categorical"
@@ -265,6 +278,60 @@ def run_decode(config: dict[str, Any], argv: Sequence[str] | None = None) -> dic
         bar.update(1)
         doc = out.finish({"recording": describe_recording(rec),
                           "decoder": describe_decoder(est), "result": res.to_dict()})
+        bar.update(1)
+    say(f"wrote {len(doc['files'])} files to {out.folder}/ (open report.html)")
+    return doc
+
+
+def _run_over_time(config: dict[str, Any], argv: Sequence[str] | None,
+                   device: str) -> dict[str, Any]:
+    """``decode --over-time``: decode at every bin, temporal generalisation, clusters."""
+    from ..evaluate import (
+        decode_over_time,
+        plot_generalization,
+        plot_over_time,
+        temporal_generalization,
+    )
+
+    with progress(4, "neurodecode decode --over-time") as bar:
+        rec = load_recording(config["path"], config)
+        est = make_decoder(config["decoder"], categorical=rec.kind == "categorical",
+                           stimulus=config["stimulus"], kind=rec.kind,
+                           penalties={p: config[p] for p in _PENALTIES},
+                           seed=config["seed"], device=device)
+        out = RunOutput(config["out"], "decode", config, device=device, argv=argv,
+                        title=f"neurodecode decode --over-time: {Path(config['path']).name}")
+        bar.update(1)
+        with user_errors():
+            res = decode_over_time(est, rec, config["cv"], random_state=config["seed"],
+                                   n_permutations=config["permutations"])
+        bar.update(1)
+        with user_errors():
+            gen = temporal_generalization(est, rec, config["cv"], random_state=config["seed"])
+        bar.update(1)
+        say(res.summary())
+        out.report.add_text("Decoding over time", f"{rec!r}\n{res.summary()}")
+        out.figure(plot_over_time(res), "over_time.png",
+                   f"{res.primary} at each time bin, mean ± s.e.m. over {res.n_folds} folds; "
+                   "bars: clusters above chance")
+        out.figure(plot_generalization(gen), "generalization.png",
+                   "Temporal generalisation: trained at one time (rows), tested at every time "
+                   "(columns)")
+        frame = res.to_frame()
+        out.csv("over_time.csv", list(frame.columns), frame.to_numpy().tolist())
+        clusters = [] if res.test is None else [
+            {"start": c.extent(res.epoch_times)[0], "stop": c.extent(res.epoch_times)[1],
+             "mass": c.mass, "p_value": c.p_value} for c in res.test.clusters]
+        doc = out.finish({"recording": describe_recording(rec),
+                          "decoder": describe_decoder(est),
+                          "over_time": {"epoch_times": res.epoch_times.tolist(),
+                                        "mean": {m: res.mean(m).tolist() for m in res.scores},
+                                        "sem": {m: res.sem(m).tolist() for m in res.scores},
+                                        "onset": res.onset, "clusters": clusters,
+                                        "baseline": None if res.baseline is None else {
+                                            "mean": res.baseline["mean"],
+                                            "significant": res.baseline["significant"]}},
+                          "generalization": {"mean": gen.mean().tolist()}})
         bar.update(1)
     say(f"wrote {len(doc['files'])} files to {out.folder}/ (open report.html)")
     return doc

@@ -100,6 +100,14 @@ OPTIONS: tuple[Option, ...] = (
            "orientation in degrees)", _RUN, low=0.0, open_low=True, metavar="P"),
     Option("bins", "int", None, "bin a circular/linear stimulus into N classes (needed by "
            "logistic and perceptron)", _RUN, low=2, metavar="N"),
+    Option("bin_size", "float", None, "with --window: count spikes (or average an ROI "
+           "series) in bins of S seconds, giving trials x bins x neurons (for --over-time)",
+           ("decode",), low=0.0, open_low=True, metavar="S"),
+    Option("over_time", "flag", False, "decode at every time bin of the window (needs "
+           "--window and --bin-size), with temporal generalisation and a cluster "
+           "permutation test", ("decode",)),
+    Option("permutations", "int", 100, "label permutations of the --over-time cluster "
+           "test (default: 100; 0: none)", ("decode",), low=0, metavar="N"),
     Option("decoder", "str", "linear", "decoder (default: linear)", ("decode",),
            choices=DECODERS),
     Option("decoders", "names", None, "comma-separated decoders (default: every decoder "
@@ -435,4 +443,4 @@ def resolve_config(command: str, flags: dict[str, Any],
 
 
 def _flag_name(opt: Option) -> str:
-    return "PATH" if opt.name == "path" else f"--{opt.name}"
+    return "PATH" if opt.name == "path" else f"--{opt.name.replace('_', '-')}"

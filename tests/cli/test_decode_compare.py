@@ -9,6 +9,8 @@ import re
 import numpy as np
 import pytest
 
+from .helpers import assert_one_line_error
+
 VERSIONS = {"neurodecode", "torch", "numpy", "scikit-learn", "pynwb", "python"}
 
 
@@ -170,3 +172,29 @@ def test_compare_two_files_and_default_decoders(cli, orientation_nwb, category_n
     assert {"logistic", "perceptron", "mlp"} <= set(entry["comparison"]["results"])
     assert re.search(r"\* \S+", run.out)
     assert (tmp_path / "cat" / "confusion.png").is_file()
+
+
+def test_decode_over_time_writes_both_figures(cli, orientation_nwb, tmp_path):
+    out = tmp_path / "over_time"
+    run = cli("decode", orientation_nwb, "--stimulus", "stimulus", "--bins", "4", "--decoder",
+              "logistic", "--l2", "0.1", "--cv", "3", "--window", "0", "0.5", "--bin-size",
+              "0.125", "--over-time", "--permutations", "19", "--out", out)
+    assert run.code == 0, run.err
+    doc = _json(out / "results.json")
+    assert doc["over_time"]["epoch_times"] == [0.0, 0.125, 0.25, 0.375]
+    assert min(doc["over_time"]["mean"]["accuracy"]) > 0.35  # chance 0.25
+    assert len(doc["generalization"]["mean"]) == 4
+    for name in ("over_time.png", "generalization.png", "over_time.csv", "report.html"):
+        assert (out / name).is_file()
+    html = (out / "report.html").read_text()
+    assert "over_time.png" in html and "generalization.png" in html
+    assert "decoded at 4 time points" in run.out
+
+
+def test_over_time_needs_window_and_bin_size(cli, orientation_nwb, tmp_path):
+    run = cli("decode", orientation_nwb, "--stimulus", "stimulus", "--over-time",
+              "--out", tmp_path / "x")
+    assert_one_line_error(run, "--over-time", "--window", "--bin-size")
+    run = cli("decode", orientation_nwb, "--stimulus", "stimulus", "--window", "0", "0.5",
+              "--bin-size", "0.1", "--out", tmp_path / "y")
+    assert_one_line_error(run, "add --over-time")
