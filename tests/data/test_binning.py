@@ -180,6 +180,7 @@ def test_binned_counts_equal_count_spikes_per_bin(trains, onsets, widths):
     edges = np.array(onsets, dtype=float)[:, None] * 0.0625 + offsets
     counts = _count_spikes_binned(spikes, edges)
     assert counts.shape == (len(onsets), len(widths), len(trains))
+    np.testing.assert_array_equal(_count_spikes_binned(spikes, edges, block=3), counts)
     for k in range(len(widths)):
         np.testing.assert_array_equal(counts[:, k],
                                       count_spikes(spikes, edges[:, k], edges[:, k + 1]))
