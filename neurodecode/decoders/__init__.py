@@ -9,6 +9,9 @@ weights only.
 Regression (linear stimuli; circular ones via ``(cos, sin)`` and ``period``)
     :class:`LinearDecoder` (OLS / ridge in closed form, lasso / elastic net by FISTA),
     :class:`MLPDecoder` (ReLU network; ``hidden=(200,)`` is "DeepNetReLU").
+Over time (consecutive time bins; ``fit`` and ``predict`` take ``segments=...``)
+    :class:`KalmanDecoder` (linear-Gaussian state model of the kinematics, filtered over
+    each segment; ``smooth=True`` is the non-causal RTS smoother).
 Classification (categorical or binned stimuli)
     :class:`LogisticDecoder`, :class:`MLPClassifierDecoder`, :class:`PerceptronDecoder`.
 Building blocks
@@ -18,11 +21,13 @@ Building blocks
 
 How the package is laid out: ``_core`` holds the conventions every decoder shares, each
 written once (penalty and its scaling, standardisation, angle coding, the stopping rule,
-the size rule that sends small problems to float64 NumPy/SciPy); each family is one
-module that owns all of its maths (``linear``: every ridge solver and the ridge
-cross-validation path; ``logistic``: the SciPy and torch solvers and the kernel-form
-sweep; ``mlp`` with ``_mlp_stacked``: stacked training of many networks). A family's
-fast cross-validated path is reached through one public method,
+the size rule that sends small problems to float64 NumPy/SciPy), and ``_segments`` the
+time structure of decoders that read consecutive bins (segments, and history windows
+that never cross a segment boundary); each family is one module that owns all of its
+maths (``linear``: every ridge solver and the ridge cross-validation path; ``logistic``:
+the SciPy and torch solvers and the kernel-form sweep; ``mlp`` with ``_mlp_stacked``:
+stacked training of many networks; ``kalman``: fitting, filter and smoother). A
+family's fast cross-validated path is reached through one public method,
 :meth:`BaseDecoder.cross_val_predictions`, which :mod:`neurodecode.evaluate` calls; a
 new family is one new module.
 """
@@ -31,6 +36,7 @@ from ._base import BaseDecoder, ClassifierDecoder, RegressorDecoder, circular_sc
 from ._io import load
 from ._training import TorchDecoder
 from .basis import BasisDecoder
+from .kalman import KalmanDecoder
 from .linear import LinearDecoder, ridge_path
 from .logistic import LogisticDecoder
 from .mlp import MLPClassifierDecoder, MLPDecoder
@@ -40,6 +46,7 @@ __all__ = [
     "BaseDecoder",
     "BasisDecoder",
     "ClassifierDecoder",
+    "KalmanDecoder",
     "LinearDecoder",
     "LogisticDecoder",
     "MLPClassifierDecoder",
