@@ -11,7 +11,8 @@ Regression (linear stimuli; circular ones via ``(cos, sin)`` and ``period``)
     :class:`MLPDecoder` (ReLU network; ``hidden=(200,)`` is "DeepNetReLU").
 Over time (consecutive time bins; ``fit`` and ``predict`` take ``segments=...``)
     :class:`KalmanDecoder` (linear-Gaussian state model of the kinematics, filtered over
-    each segment; ``smooth=True`` is the non-causal RTS smoother).
+    each segment; ``smooth=True`` is the non-causal RTS smoother),
+    :class:`WienerCascadeDecoder` (ridge filter on spike history, then a polynomial).
 Classification (categorical or binned stimuli)
     :class:`LogisticDecoder`, :class:`MLPClassifierDecoder`, :class:`PerceptronDecoder`.
 Building blocks
@@ -26,10 +27,10 @@ time structure of decoders that read consecutive bins (segments, and history win
 that never cross a segment boundary); each family is one module that owns all of its
 maths (``linear``: every ridge solver and the ridge cross-validation path; ``logistic``:
 the SciPy and torch solvers and the kernel-form sweep; ``mlp`` with ``_mlp_stacked``:
-stacked training of many networks; ``kalman``: fitting, filter and smoother). A
-family's fast cross-validated path is reached through one public method,
-:meth:`BaseDecoder.cross_val_predictions`, which :mod:`neurodecode.evaluate` calls; a
-new family is one new module.
+stacked training of many networks; ``kalman``: fitting, filter and smoother; ``wiener``:
+history filter and polynomial). A family's fast cross-validated path is reached through
+one public method, :meth:`BaseDecoder.cross_val_predictions`, which
+:mod:`neurodecode.evaluate` calls; a new family is one new module.
 """
 
 from ._base import BaseDecoder, ClassifierDecoder, RegressorDecoder, circular_score
@@ -41,6 +42,7 @@ from .linear import LinearDecoder, ridge_path
 from .logistic import LogisticDecoder
 from .mlp import MLPClassifierDecoder, MLPDecoder
 from .perceptron import PerceptronDecoder
+from .wiener import WienerCascadeDecoder
 
 __all__ = [
     "BaseDecoder",
@@ -54,6 +56,7 @@ __all__ = [
     "PerceptronDecoder",
     "RegressorDecoder",
     "TorchDecoder",
+    "WienerCascadeDecoder",
     "circular_score",
     "load",
     "ridge_path",
