@@ -14,11 +14,13 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
 
 from neurodecode.decoders import (
+    KalmanDecoder,
     LinearDecoder,
     LogisticDecoder,
     MLPClassifierDecoder,
     MLPDecoder,
     PerceptronDecoder,
+    WienerCascadeDecoder,
 )
 
 # scikit-learn's checks fit on tiny random data with small iteration caps
@@ -53,16 +55,35 @@ ESTIMATORS = [
     MLPClassifierDecoder(**FAST_NET),
     PerceptronDecoder(),
     PerceptronDecoder(multiclass="argmax"),
+    KalmanDecoder(),                                  # filter over time
+    KalmanDecoder(l2=0.1, smooth=True),               # ridge observation model, smoother
+    WienerCascadeDecoder(),                           # 4 bins of history, cubic
+    WienerCascadeDecoder(n_lags=0),                   # memoryless: every check applies
+    WienerCascadeDecoder(period=360.0),               # circular target
 ]
 
 # Checks that cannot apply, with the reason. Keyed by the estimator's repr so that one
 # configuration of a class can be exempted without exempting the others.
+CIRCULAR_MULTIOUTPUT = (
+    "a circular stimulus is one angle per sample; several target columns with a "
+    "period are rejected by design (decode each angle with its own decoder)")
+OVER_TIME = {  # decoders whose samples are consecutive time bins
+    "check_methods_sample_order_invariance":
+        "samples are time bins in order: the prediction of a bin depends on the bins "
+        "before it (filter state, history window), so reordering them changes it",
+    "check_methods_subset_invariance":
+        "a batch is one stretch of time: predicting a subset restarts the filter or "
+        "window at its first bin, and a 1-sample batch is shorter than a window",
+}
 EXPECTED_FAILED = {
     repr(LinearDecoder(period=360.0, device="cpu")): {
-        "check_regressor_multioutput":
-            "a circular stimulus is one angle per sample; several target columns with a "
-            "period are rejected by design (decode each angle with its own decoder)",
+        "check_regressor_multioutput": CIRCULAR_MULTIOUTPUT,
     },
+    repr(KalmanDecoder()): OVER_TIME,
+    repr(KalmanDecoder(l2=0.1, smooth=True)): OVER_TIME,
+    repr(WienerCascadeDecoder()): OVER_TIME,
+    repr(WienerCascadeDecoder(period=360.0)): {
+        **OVER_TIME, "check_regressor_multioutput": CIRCULAR_MULTIOUTPUT},
 }
 
 
