@@ -16,6 +16,7 @@ import numpy as np
 
 from .._typing import ArrayLike
 from .._validation import check_number
+from ._core import standardization
 from ._segments import SegmentedRegressor, Segments, history_windows, resolve_segments
 from .linear import ridge_path
 
@@ -52,9 +53,8 @@ def fit_polynomial(u: np.ndarray, t: np.ndarray, degree: int
     >>> np.allclose(eval_polynomial(coef, c, s, u), u**2)
     True
     """
-    center = float(u.mean())
-    scale = float(u.std())
-    scale = scale if scale > 10 * np.finfo(float).eps * max(1.0, abs(center)) else 1.0
+    mean, std = standardization(u[:, None])  # a constant u keeps a scale of 1
+    center, scale = float(mean[0]), float(std[0])
     V = np.vander((u - center) / scale, degree + 1)
     coef = np.linalg.lstsq(V, t, rcond=None)[0]
     return coef, center, scale
