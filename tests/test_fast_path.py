@@ -127,7 +127,7 @@ CONVENTIONS = {
     # an angle as (cos, sin) columns
     r"(stack|c_)\(?\[\s*(np|torch)\.cos\(": {"decoders/_core.py"},
     # z-scoring statistics (a standard deviation over samples)
-    r"\.std\((axis|dim)=0|correction=0": {"decoders/_core.py"},
+    r"\.std\((axis|dim)=0\)|correction=0\)": {"decoders/_core.py"},
     r"\bn \* l2\b|\bn_train \* l2\b|len\(train\) \*|shape\[0\] \* l2|\* self\.l2\b": {
         "decoders/_core.py"},
 }
