@@ -12,7 +12,9 @@ Regression (linear stimuli; circular ones via ``(cos, sin)`` and ``period``)
 Over time (consecutive time bins; ``fit`` and ``predict`` take ``segments=...``)
     :class:`KalmanDecoder` (linear-Gaussian state model of the kinematics, filtered over
     each segment; ``smooth=True`` is the non-causal RTS smoother),
-    :class:`WienerCascadeDecoder` (ridge filter on spike history, then a polynomial).
+    :class:`WienerCascadeDecoder` (ridge filter on spike history, then a polynomial),
+    :class:`RNNDecoder` and :class:`RNNClassifierDecoder` (GRU / LSTM / simple RNN over a
+    causal window of past bins).
 Classification (categorical or binned stimuli)
     :class:`LogisticDecoder`, :class:`MLPClassifierDecoder`, :class:`PerceptronDecoder`.
 Building blocks
@@ -28,8 +30,8 @@ that never cross a segment boundary); each family is one module that owns all of
 maths (``linear``: every ridge solver and the ridge cross-validation path; ``logistic``:
 the SciPy and torch solvers and the kernel-form sweep; ``mlp`` with ``_mlp_stacked``:
 stacked training of many networks; ``kalman``: fitting, filter and smoother; ``wiener``:
-history filter and polynomial). A family's fast cross-validated path is reached through
-one public method, :meth:`BaseDecoder.cross_val_predictions`, which
+history filter and polynomial; ``rnn``: recurrent networks over windows). A family's fast
+cross-validated path is reached through one public method, :meth:`BaseDecoder.cross_val_predictions`, which
 :mod:`neurodecode.evaluate` calls; a new family is one new module.
 """
 
@@ -42,6 +44,7 @@ from .linear import LinearDecoder, ridge_path
 from .logistic import LogisticDecoder
 from .mlp import MLPClassifierDecoder, MLPDecoder
 from .perceptron import PerceptronDecoder
+from .rnn import RNNClassifierDecoder, RNNDecoder
 from .wiener import WienerCascadeDecoder
 
 __all__ = [
@@ -54,6 +57,8 @@ __all__ = [
     "MLPClassifierDecoder",
     "MLPDecoder",
     "PerceptronDecoder",
+    "RNNClassifierDecoder",
+    "RNNDecoder",
     "RegressorDecoder",
     "TorchDecoder",
     "WienerCascadeDecoder",

@@ -28,7 +28,7 @@ from sklearn.metrics import r2_score
 from .._typing import ArrayLike
 from .._validation import as_numpy
 from ..data import Recording
-from ._base import RegressorDecoder, circular_score
+from ._base import ClassifierDecoder, RegressorDecoder, circular_score
 
 __all__ = ["SegmentedRegressor", "Segments", "history_windows", "resolve_segments"]
 
@@ -188,7 +188,69 @@ def history_windows(X: np.ndarray, segments: Segments, n_before: int, n_after: i
     return padded[np.where(inside, rows, n)], inside.all(axis=1)
 
 
-class SegmentedRegressor(RegressorDecoder):
+def window_rows(segments: Segments, n_before: int, n_after: int) -> np.ndarray:
+    """Row index of every bin of every sample's window, ``n_samples`` (one past the last
+    row) where the window leaves the sample's segment: :func:`history_windows` as
+    indices, for decoders that gather the windows themselves (on a GPU).
+
+    Examples
+    --------
+    >>> window_rows(resolve_segments(None, [0, 0, 1, 1], 4, "Decoder"), 1, 0).tolist()
+    [[4, 0], [0, 1], [4, 2], [2, 3]]
+    """
+    n = int(segments.stops[-1]) if len(segments) else 0
+    rows, _ = history_windows(np.arange(n)[:, None], segments, n_before, n_after,
+                              np.array([n]))
+    return rows[..., 0]
+
+
+class _Segmented:
+    """What every decoder over time shares: ``uses_segments`` and a ``repr`` that marks
+    a non-causal setting."""
+
+    #: ``fit`` and ``predict`` take ``segments`` (cross-validation passes each fold's).
+    uses_segments: ClassVar[bool] = True
+    causal: bool
+
+    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
+        text = super().__repr__(N_CHAR_MAX)  # type: ignore[misc]
+        return text if self.causal else f"{text}  # non-causal"
+
+
+class SegmentedClassifier(_Segmented, ClassifierDecoder):
+    """Classification decoders that read consecutive time bins (not used directly).
+
+    Parameters
+    ----------
+    None. Each subclass declares its own parameters in ``__init__``.
+    """
+
+    @abstractmethod
+    def predict(self, X: Any, segments: ArrayLike | None = None) -> np.ndarray:
+        """Predicted labels of every sample (see the subclasses)."""
+
+    def score(self, X: Any, y: Any = None, sample_weight: ArrayLike | None = None,
+              segments: ArrayLike | None = None) -> float:
+        """Accuracy, with the samples' time structure (see :meth:`predict`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_neurons), or Recording
+        y : array-like of shape (n_samples,), optional
+        sample_weight : array-like of shape (n_samples,), optional
+        segments : array-like of int of shape (n_samples,), optional
+
+        Returns
+        -------
+        float
+        """
+        _, y_true, _ = self._unpack(X, y, check_kind=True)
+        pred = self.predict(X, segments=segments)
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        return float(np.average(np.asarray(y_true) == pred, weights=weights))
+
+
+class SegmentedRegressor(_Segmented, RegressorDecoder):
     """Regression decoders that read consecutive time bins (not used directly).
 
     ``fit(X, y, segments=None)`` and ``predict(X, segments=None)`` take the time
@@ -199,14 +261,6 @@ class SegmentedRegressor(RegressorDecoder):
     ----------
     None. Each subclass declares its own parameters in ``__init__``.
     """
-
-    #: ``fit`` and ``predict`` take ``segments`` (cross-validation passes each fold's).
-    uses_segments: ClassVar[bool] = True
-    causal: bool
-
-    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
-        text = super().__repr__(N_CHAR_MAX)
-        return text if self.causal else f"{text}  # non-causal"
 
     @abstractmethod
     def predict(self, X: Any, segments: ArrayLike | None = None) -> np.ndarray:

@@ -13,7 +13,7 @@ reads another segment. Training is :class:`~neurodecode.decoders.TorchDecoder`'s
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import torch
@@ -22,47 +22,20 @@ from scipy.special import log_softmax, softmax
 from torch import nn
 
 from .._validation import check_choice, check_number
-from ._base import ClassifierDecoder, RegressorDecoder
 from ._core import standardization, standardize
+from ._segments import (
+    SegmentedClassifier,
+    SegmentedRegressor,
+    Segments,
+    resolve_segments,
+    window_rows,
+)
 from ._training import Dropout, TorchDecoder
 
-__all__ = ["RNNClassifierDecoder", "RNNDecoder", "window_index"]
+__all__ = ["RNNClassifierDecoder", "RNNDecoder"]
 
 _CELLS = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}
 _PREDICT_CHUNK = 8192
-
-
-def window_index(segments: np.ndarray, window: int, causal: bool = True) -> np.ndarray:
-    """Row indices of each sample's window, ``n`` (one past the end) where a window would
-    leave the sample's segment.
-
-    Parameters
-    ----------
-    segments : ndarray of shape (n_samples,)
-        Segment id of each sample; consecutive equal ids form one continuous stretch.
-    window : int
-        Bins per window.
-    causal : bool, default=True
-        The window ends at the sample (``t - window + 1 .. t``); else it is centred on it.
-
-    Returns
-    -------
-    ndarray of int, shape (n_samples, window)
-
-    Examples
-    --------
-    >>> window_index(np.array([0, 0, 0, 1, 1]), 2).tolist()
-    [[5, 0], [0, 1], [1, 2], [5, 3], [3, 4]]
-    """
-    seg = np.asarray(segments)
-    n = len(seg)
-    offsets = np.arange(1 - window, 1) if causal else np.arange(-(window // 2),
-                                                                window - window // 2)
-    cand = np.arange(n)[:, None] + offsets[None, :]
-    inside = (cand >= 0) & (cand < n)
-    same = np.zeros_like(inside)
-    same[inside] = seg[cand[inside]] == np.broadcast_to(seg[:, None], cand.shape)[inside]
-    return np.where(same, cand, n)
 
 
 class _RecurrentNet(nn.Module):
@@ -90,7 +63,6 @@ class _RNNBase(TorchDecoder):
     """Parameters, windows and module shared by the recurrent regressor and classifier."""
 
     _optimizers = ("adam", "sgd")
-    uses_segments: ClassVar[bool] = True
 
     def _check_params(self) -> None:
         super()._check_params()
@@ -106,38 +78,25 @@ class _RNNBase(TorchDecoder):
         self._optimizer_name()
 
     # ------------------------------------------------------------ windows
-    def _segment_ids(self, X: Any, segments: Any, n: int) -> np.ndarray:
-        from ..data import Recording
+    def _window_span(self) -> tuple[int, int]:
+        """Bins before and after each sample that its window reads."""
+        w = int(self.window)
+        return (w - 1, 0) if self.causal else (w // 2, w - w // 2 - 1)
 
-        if segments is None and isinstance(X, Recording):
-            from ..data.binning import segment_ids
-
-            segments = segment_ids(X)
-        if segments is None:
-            return np.zeros(n, dtype=np.int64)
-        seg = np.asarray(segments)
-        if seg.shape != (n,):
-            raise ValueError(
-                f"segments must hold one segment id per sample: {n} samples, got shape "
-                f"{seg.shape}."
-            )
-        return seg
-
-    def _windows(self, Xs: torch.Tensor, seg: np.ndarray) -> torch.Tensor:
+    def _windows(self, Xs: torch.Tensor, seg: Segments) -> torch.Tensor:
         """(n, window, n_features): each sample's window, zeros outside its segment."""
-        idx = window_index(seg, int(self.window), bool(self.causal))
+        rows = window_rows(seg, *self._window_span())
         padded = torch.cat([Xs, Xs.new_zeros(1, Xs.shape[1])])
-        return padded[torch.as_tensor(idx, device=Xs.device)]
+        return padded[torch.as_tensor(rows, device=Xs.device)]
 
-    def _check_segments(self, seg: np.ndarray) -> None:
-        lengths = np.diff(np.flatnonzero(np.r_[True, seg[1:] != seg[:-1], True]))
-        if int(self.window) > lengths.max():
-            n = len(seg)
+    def _check_segments(self, seg: Segments) -> None:
+        if int(self.window) > seg.lengths.max():
+            n = int(seg.lengths.sum())
             raise ValueError(
                 f"The window of {self._owner} ({self.window} bins) is longer than every "
-                f"continuous segment of the training data (the longest has {lengths.max()} "
-                f"bins; {n} sample{'s' if n != 1 else ''} in all): no sample would see a "
-                "full window. Use a shorter window or longer segments."
+                f"continuous segment of the training data (the longest has "
+                f"{seg.lengths.max()} bins; {n} sample{'s' if n != 1 else ''} in all): no "
+                "sample would see a full window. Use a shorter window or longer segments."
             )
 
     # ------------------------------------------------------------ training hooks
@@ -162,15 +121,15 @@ class _RNNBase(TorchDecoder):
         return [p for name, p in module.named_parameters() if "weight" in name]
 
     def _fit_windows(self, X: Any, y: Any, segments: Any
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Validate, and return the validated responses and the segment ids."""
+                     ) -> tuple[np.ndarray, np.ndarray, Segments]:
+        """Validate, and return the validated responses, targets and segments."""
         raw = X
         X, y = self._validate_fit(X, y)
-        seg = self._segment_ids(raw, segments, len(X))
+        seg = resolve_segments(raw, segments, len(X), self._owner)
         self._check_segments(seg)
         return X, y, seg
 
-    def _train_on(self, X: np.ndarray, T: np.ndarray, seg: np.ndarray, n_outputs: int) -> None:
+    def _train_on(self, X: np.ndarray, T: np.ndarray, seg: Segments, n_outputs: int) -> None:
         from ._base import make_generator, resolve_device
 
         device = resolve_device(self.device, self._owner)
@@ -182,7 +141,7 @@ class _RNNBase(TorchDecoder):
     def _window_outputs(self, X: Any, segments: Any) -> np.ndarray:
         raw = X
         X = self._validate_X(X)
-        seg = self._segment_ids(raw, segments, len(X))
+        seg = resolve_segments(raw, segments, len(X), self._owner)
         module = self.module_
         param = next(module.parameters())
         Xs = self._standardize(self._as_tensor(X, param.device, param.dtype))
@@ -230,7 +189,7 @@ _DOC = """
 """
 
 
-class RNNDecoder(RegressorDecoder, _RNNBase):
+class RNNDecoder(SegmentedRegressor, _RNNBase):
     __doc__ = f"""Recurrent-network read-out of a continuous or circular variable from history.
 
     Parameters
@@ -353,7 +312,7 @@ class RNNDecoder(RegressorDecoder, _RNNBase):
         return self._outputs_to_predictions(out)
 
 
-class RNNClassifierDecoder(ClassifierDecoder, _RNNBase):
+class RNNClassifierDecoder(SegmentedClassifier, _RNNBase):
     __doc__ = f"""Recurrent-network classifier of a categorical variable from spike history.
 
     Parameters

@@ -8,7 +8,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from neurodecode.data import Recording
 from neurodecode.decoders import LinearDecoder
-from neurodecode.decoders.rnn import RNNClassifierDecoder, RNNDecoder, window_index
+from neurodecode.decoders._segments import resolve_segments, window_rows
+from neurodecode.decoders.rnn import RNNClassifierDecoder, RNNDecoder
 from neurodecode.evaluate import cross_validate
 
 
@@ -42,7 +43,7 @@ def test_causal_predictions_never_read_a_future_bin():
 
 def test_windows_never_cross_a_segment_and_segment_order_does_not_matter():
     seg = np.repeat([0, 1, 2], [5, 3, 4])
-    idx = window_index(seg, 3)
+    idx = window_rows(resolve_segments(None, seg, len(seg), "test"), 2, 0)
     n = len(seg)
     for i, row in enumerate(idx):
         inside = row[row < n]
@@ -74,7 +75,8 @@ def test_circular_targets_and_classes_and_cross_validation():
 
 @pytest.mark.parametrize("kwargs, fit_kw, match", [
     ({"window": 50}, {"segments": np.repeat([0, 1], 20)}, "longer than every continuous"),
-    ({}, {"segments": np.zeros(3)}, "one segment id per sample"),
+    ({}, {"segments": np.zeros(3, dtype=int)}, "same number of samples"),
+    ({}, {"segments": np.zeros(40)}, "integer segment ids"),
     ({"cell": "transformer"}, {}, "'cell' parameter"),
     ({"window": 0}, {}, "'window' parameter"),
     ({"causal": "yes"}, {}, "'causal' parameter"),
