@@ -31,8 +31,9 @@ maths (``linear``: every ridge solver and the ridge cross-validation path; ``log
 the SciPy and torch solvers and the kernel-form sweep; ``mlp`` with ``_mlp_stacked``:
 stacked training of many networks; ``kalman``: fitting, filter and smoother; ``wiener``:
 history filter and polynomial; ``rnn``: recurrent networks over windows). A family's fast
-cross-validated path is reached through one public method, :meth:`BaseDecoder.cross_val_predictions`, which
-:mod:`neurodecode.evaluate` calls; a new family is one new module.
+cross-validated path is reached through one public method,
+:meth:`BaseDecoder.cross_val_predictions`, which :mod:`neurodecode.evaluate` calls; a new
+family is one new module.
 """
 
 from ._base import BaseDecoder, ClassifierDecoder, RegressorDecoder, circular_score
