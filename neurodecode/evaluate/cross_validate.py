@@ -237,6 +237,41 @@ class CVResult:
         s = self.scores[metric or self.primary]
         return float(np.std(s, ddof=1) / np.sqrt(len(s))) if len(s) > 1 else float("nan")
 
+    def per_output(self) -> dict[str, np.ndarray]:
+        """R^2 and Pearson correlation of each output dimension (x and y velocity...) on
+        each fold's held-out samples; for a circular stimulus the median circular error.
+
+        Returns
+        -------
+        dict of str to ndarray of shape (n_folds, n_outputs)
+            ``"r2"`` and ``"correlation"`` (linear stimuli), or ``"median_error"``
+            (circular, one column).
+
+        Raises
+        ------
+        ValueError
+            For a categorical stimulus (use :meth:`confusion_matrix`).
+        """
+        if self.kind == "categorical":
+            raise ValueError("per_output applies to linear and circular stimuli; a "
+                             "categorical result has its confusion_matrix().")
+        if self.kind == "circular":
+            from .metrics import median_circular_error
+
+            return {"median_error": np.array([
+                [median_circular_error(self.y_true[te], self.y_pred[te], self.period)]
+                for _, te in self.splits])}
+        from sklearn.metrics import r2_score
+
+        r2, corr = [], []
+        for _, test in self.splits:
+            t = np.asarray(self.y_true[test], dtype=np.float64).reshape(len(test), -1)
+            p = np.asarray(self.y_pred[test], dtype=np.float64).reshape(len(test), -1)
+            r2.append(r2_score(t, p, multioutput="raw_values"))
+            corr.append([np.corrcoef(t[:, k], p[:, k])[0, 1] if t[:, k].std() > 0
+                         and p[:, k].std() > 0 else np.nan for k in range(t.shape[1])])
+        return {"r2": np.array(r2), "correlation": np.array(corr)}
+
     def summary(self) -> str:
         """Mean +- s.e.m. across folds of every metric, one line each.
 

@@ -264,3 +264,22 @@ def test_stateful_decoders_get_each_folds_segments():
             rows = sample[seg == s].astype(int)
             assert np.all(np.diff(rows) == 1)  # contiguous in time
             assert len(np.unique(rows // 20)) == 1  # one trial_id
+
+
+def test_per_output_scores_each_dimension():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 5))
+    Y = np.c_[X[:, 0] + 0.1 * rng.normal(size=300), rng.normal(size=300)]  # x decodable, y not
+    rec = Recording(X, Y, kind="linear")
+    from neurodecode.decoders import LinearDecoder
+
+    res = cross_validate(LinearDecoder(l2=1e-3, device="cpu"), rec, cv=3)
+    per = res.per_output()
+    assert per["r2"].shape == (3, 2) and per["correlation"].shape == (3, 2)
+    assert per["r2"][:, 0].min() > 0.9 and per["r2"][:, 1].max() < 0.1
+    np.testing.assert_allclose(per["r2"].mean(axis=1), res.scores["r2"])  # sklearn's average
+    from neurodecode.decoders import LogisticDecoder
+
+    classes = Recording(X, np.arange(300) % 2, kind="categorical")
+    with pytest.raises(ValueError, match="confusion_matrix"):
+        cross_validate(LogisticDecoder(device="cpu"), classes, cv=2).per_output()
