@@ -16,12 +16,12 @@ import torch.nn.functional as F
 from scipy.special import log_softmax, softmax
 from torch import nn
 
-from .._validation import check_number
+from .._validation import check_choice, check_number
 from ._base import ClassifierDecoder, FoldData, FoldPredictions, RegressorDecoder
 from ._core import standardization, standardize
 from ._training import Dropout, TorchDecoder
 
-__all__ = ["MLPClassifierDecoder", "MLPDecoder", "build_mlp"]
+__all__ = ["ACTIVATIONS", "LOSSES", "MLPClassifierDecoder", "MLPDecoder", "Residual", "build_mlp"]
 
 
 def _init_linear(n_in: int, n_out: int, *, device: torch.device, dtype: torch.dtype,
@@ -36,11 +36,34 @@ def _init_linear(n_in: int, n_out: int, *, device: torch.device, dtype: torch.dt
     return layer
 
 
+#: Hidden-unit non-linearities by name (``activation=``).
+ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU, "gelu": nn.GELU,
+}
+#: Regression losses by name (``loss=``); see :meth:`MLPDecoder._loss` for each formula.
+LOSSES = ("mse", "mae", "huber", "poisson")
+
+
+class Residual(nn.Module):
+    """``x + block(x)``: a skip connection around a hidden layer of equal width."""
+
+    def __init__(self, block: nn.Module) -> None:
+        super().__init__()
+        self.block = block
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Add the block's output to its input."""
+        return x + self.block(x)
+
+
 def build_mlp(n_features: int, hidden: Sequence[int], n_outputs: int, *, dropout: float = 0.0,
-              batch_norm: bool = False, device: torch.device | str = "cpu",
-              dtype: torch.dtype = torch.float32,
+              batch_norm: bool = False, activation: str = "relu", residual: bool = False,
+              device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32,
               generator: torch.Generator | None = None) -> nn.Sequential:
-    """Stack ``Linear -> [BatchNorm1d] -> ReLU -> [Dropout]`` per hidden layer, then ``Linear``.
+    """Stack ``Linear -> [BatchNorm1d] -> activation -> [Dropout]`` per hidden layer, then
+    ``Linear``; with ``residual``, hidden layers whose input has their width become
+    ``x + layer(x)`` (skip connections, as in the MIND tutorial's skip network).
 
     Parameters
     ----------
@@ -54,7 +77,11 @@ def build_mlp(n_features: int, hidden: Sequence[int], n_outputs: int, *, dropout
         Dropout probability after each hidden layer (a :class:`Dropout` whose masks come
         from the training loop's generator).
     batch_norm : bool, default=False
-        Batch normalisation before each ReLU.
+        Batch normalisation before each activation.
+    activation : {"relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu"}, default="relu"
+        Hidden-unit non-linearity (:data:`ACTIVATIONS`; leaky ReLU with slope 0.01).
+    residual : bool, default=False
+        Skip connections around hidden layers of equal input and output width.
     device : torch.device or str, default="cpu"
     dtype : torch.dtype, default=torch.float32
     generator : torch.Generator, optional
@@ -78,12 +105,17 @@ def build_mlp(n_features: int, hidden: Sequence[int], n_outputs: int, *, dropout
     layers: list[nn.Module] = []
     prev = n_features
     for width in hidden:
-        layers.append(_init_linear(prev, width, device=device, dtype=dtype, generator=generator))
+        block: list[nn.Module] = [
+            _init_linear(prev, width, device=device, dtype=dtype, generator=generator)]
         if batch_norm:
-            layers.append(nn.BatchNorm1d(width, device=device, dtype=dtype))
-        layers.append(nn.ReLU())
+            block.append(nn.BatchNorm1d(width, device=device, dtype=dtype))
+        block.append(ACTIVATIONS[activation]())
         if dropout > 0:
-            layers.append(Dropout(dropout))
+            block.append(Dropout(dropout))
+        if residual and prev == width:
+            layers.append(Residual(nn.Sequential(*block)))
+        else:
+            layers.extend(block)
         prev = width
     layers.append(_init_linear(prev, n_outputs, device=device, dtype=dtype, generator=generator))
     return nn.Sequential(*layers)
@@ -114,17 +146,21 @@ class _MLPBase(TorchDecoder):
         self._optimizer_name()
         check_number(self.dropout, "dropout", self._owner, low=0, high=1,
                      high_inclusive=False)
-        if not isinstance(self.batch_norm, (bool, np.bool_)):
-            raise TypeError(
-                f"The 'batch_norm' parameter of {self._owner} must be a bool. "
-                f"Got {self.batch_norm!r} instead."
-            )
+        for flag in ("batch_norm", "residual"):
+            if not isinstance(getattr(self, flag), (bool, np.bool_)):
+                raise TypeError(
+                    f"The {flag!r} parameter of {self._owner} must be a bool. "
+                    f"Got {getattr(self, flag)!r} instead."
+                )
+        check_choice(self.activation, "activation", tuple(ACTIVATIONS), self._owner)
 
     # ------------------------------------------------------------ fast cross-validation
     _fast_cv_params = ("l1", "l2", "dropout")
 
     def _has_fast_cv(self) -> bool:
-        return not self.batch_norm and self.optimizer in ("adam", "sgd")
+        return (not self.batch_norm and self.optimizer in ("adam", "sgd")
+                and self.activation == "relu" and not self.residual
+                and getattr(self, "loss", "mse") == "mse")
 
     def _fast_cv(self, candidates: list[Any], folds: list[FoldData], X: np.ndarray,
                  y: np.ndarray, *, return_models: bool, max_memory: int | None,
@@ -150,9 +186,10 @@ class _MLPBase(TorchDecoder):
 
     def _init_module(self, n_features: int, n_outputs: int, *, device: torch.device,
                      dtype: torch.dtype, generator: torch.Generator | None) -> nn.Module:
-        """The ReLU network of :func:`build_mlp`."""
+        """The network of :func:`build_mlp`."""
         return build_mlp(n_features, self._hidden(), n_outputs, dropout=float(self.dropout),
-                         batch_norm=bool(self.batch_norm), device=device, dtype=dtype,
+                         batch_norm=bool(self.batch_norm), activation=self.activation,
+                         residual=bool(self.residual), device=device, dtype=dtype,
                          generator=generator)
 
 
@@ -167,7 +204,12 @@ _PARAMS_DOC = """
         Probability of dropping each hidden unit during training, after every hidden
         layer; in [0, 1).
     batch_norm : bool, default=False
-        Batch normalisation before each ReLU."""
+        Batch normalisation before each activation.
+    activation : {"relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu"}, default="relu"
+        Hidden-unit non-linearity.
+    residual : bool, default=False
+        Skip connections ``x + layer(x)`` around hidden layers of equal width (e.g.
+        ``hidden=(200, 200, 200)``)."""
 
 _TRAINING_DOC = """
     optimizer : {"adam", "sgd"}, default="adam"
@@ -217,9 +259,14 @@ class MLPDecoder(RegressorDecoder, _MLPBase):
         Decode a circular stimulus of this period: the network outputs ``(cos, sin)`` of
         ``2 pi y / period`` and :meth:`predict` returns angles in ``[0, period)``. Read
         from a circular Recording when None.
+    loss : {"mse", "mae", "huber", "poisson"}, default="mse"
+        Data term (see Notes). ``"poisson"`` is for counts: the network outputs the log
+        of the expected count and :meth:`predict` returns the expected count; targets
+        must be non-negative and are not standardised.
     standardize : bool, default=True
-        Z-score the responses, and the targets of linear stimuli, with training
-        statistics (predictions are returned in the original units).
+        Z-score the responses, and the targets of linear stimuli (except with the
+        Poisson loss), with training statistics (predictions are returned in the
+        original units).
     {_TRAINING_DOC.strip()}
 
     Attributes
@@ -252,11 +299,15 @@ class MLPDecoder(RegressorDecoder, _MLPBase):
     -----
     The objective, identical on every neurodecode decoder, is
 
-    ``1/(2 n) sum_i ||t_i - f(x_i)||^2 + l2/2 sum_layers ||W||_F^2 + l1 sum_layers ||W||_1``
+    ``(1/n) sum_i L(t_i, f(x_i)) + l2/2 sum_layers ||W||_F^2 + l1 sum_layers ||W||_1``
 
-    with ``t_i`` the (standardised) target or ``(cos, sin)`` of the angle, ``f`` the
-    network, and the penalties on weight matrices only. With mini-batches the data term
-    is the batch mean and the penalty is added in full at every step. :meth:`score` is R^2
+    with the data term ``L`` summed over outputs: ``"mse"`` ``1/2 (t - f)^2``, ``"mae"``
+    ``|t - f|``, ``"huber"`` ``1/2 (t - f)^2`` for ``|t - f| <= 1`` else
+    ``|t - f| - 1/2``, ``"poisson"`` ``exp(f) - t f`` (the negative Poisson
+    log-likelihood up to a constant); ``t_i`` the (standardised) target or ``(cos, sin)``
+    of the angle, ``f`` the network, and the penalties on weight matrices only. With
+    mini-batches the data term is the batch mean and the penalty is added in full at
+    every step. :meth:`score` is R^2
     for linear stimuli and the mean cosine of the angular error (1 perfect, 0 chance) for
     circular ones.
 
@@ -284,7 +335,10 @@ class MLPDecoder(RegressorDecoder, _MLPBase):
         l2: float = 0.0,
         dropout: float = 0.0,
         batch_norm: bool = False,
+        activation: str = "relu",
+        residual: bool = False,
         period: float | None = None,
+        loss: str = "mse",
         standardize: bool = True,
         optimizer: str = "adam",
         lr: float = 1e-3,
@@ -303,7 +357,10 @@ class MLPDecoder(RegressorDecoder, _MLPBase):
         self.l2 = l2
         self.dropout = dropout
         self.batch_norm = batch_norm
+        self.activation = activation
+        self.residual = residual
         self.period = period
+        self.loss = loss
         self.standardize = standardize
         self.optimizer = optimizer
         self.lr = lr
@@ -317,9 +374,22 @@ class MLPDecoder(RegressorDecoder, _MLPBase):
         self.random_state = random_state
         self.progress = progress
 
+    def _check_params(self) -> None:
+        super()._check_params()
+        check_choice(self.loss, "loss", LOSSES, self._owner)
+
     def _loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """``1/(2n) sum_i ||t_i - output_i||^2``."""
-        return 0.5 * ((output - target) ** 2).sum(dim=1).mean()
+        """The mean over samples of the data term named by ``loss`` (class Notes)."""
+        diff = output - target
+        if self.loss == "mae":
+            per_output = diff.abs()
+        elif self.loss == "huber":
+            per_output = F.huber_loss(output, target, reduction="none", delta=1.0)
+        elif self.loss == "poisson":
+            per_output = torch.exp(output) - target * output
+        else:
+            per_output = 0.5 * diff * diff
+        return per_output.sum(dim=1).mean()
 
     def _n_module_outputs(self) -> int:
         return self._n_targets()
@@ -355,6 +425,16 @@ class MLPDecoder(RegressorDecoder, _MLPBase):
         X, y = self._validate_fit(X, y)
         T = self._targets(y)
         self.target_mean_, self.target_scale_ = None, None
+        if self.loss == "poisson":
+            if self.period_ is not None:
+                raise ValueError(
+                    f"loss='poisson' in {self._owner} is for counts; a circular stimulus "
+                    "(period set) is decoded through (cos, sin). Use loss='mse'.")
+            if (T < 0).any():
+                raise ValueError(
+                    f"loss='poisson' in {self._owner} needs non-negative targets (counts); "
+                    f"y holds {int((T < 0).sum())} negative values (min {T.min():g}).")
+            return X, T
         if self.period_ is None and self.standardize:
             self.target_mean_, self.target_scale_ = standardization(T)
             T = standardize(T, self.target_mean_, self.target_scale_)
@@ -378,6 +458,8 @@ class MLPDecoder(RegressorDecoder, _MLPBase):
             Before :meth:`fit`.
         """
         out = self._outputs(X)
+        if self.loss == "poisson":
+            out = np.exp(out)
         if self.target_mean_ is not None:
             out = out * self.target_scale_ + self.target_mean_
         return self._outputs_to_predictions(out)
@@ -442,6 +524,8 @@ class MLPClassifierDecoder(ClassifierDecoder, _MLPBase):
         l2: float = 0.0,
         dropout: float = 0.0,
         batch_norm: bool = False,
+        activation: str = "relu",
+        residual: bool = False,
         standardize: bool = True,
         optimizer: str = "adam",
         lr: float = 1e-3,
@@ -460,6 +544,8 @@ class MLPClassifierDecoder(ClassifierDecoder, _MLPBase):
         self.l2 = l2
         self.dropout = dropout
         self.batch_norm = batch_norm
+        self.activation = activation
+        self.residual = residual
         self.standardize = standardize
         self.optimizer = optimizer
         self.lr = lr
