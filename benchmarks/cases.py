@@ -618,11 +618,15 @@ def _mne_scores(X: np.ndarray, y: np.ndarray, splits: list, l2: float,
     ``X`` is (n_trials, n_neurons, n_times), MNE's layout. One ``cross_val_multiscore``
     call per fold size, so that every fold gets its own C when the sizes differ (one
     call in all when they are equal); returns the scores in the order of ``splits``.
+    BLAS runs on one thread: these per-time-point problems are too small to gain from
+    more, and on a busy machine OpenBLAS's spinning threads made MNE's side 15-19x
+    slower (an artefact the comparison should not count).
     """
     from mne.decoding import GeneralizingEstimator, SlidingEstimator, cross_val_multiscore
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits
 
     wrapper = GeneralizingEstimator if generalize else SlidingEstimator
     out: list[Any] = [None] * len(splits)
@@ -630,8 +634,9 @@ def _mne_scores(X: np.ndarray, y: np.ndarray, splits: list, l2: float,
         which = [k for k, (tr, _) in enumerate(splits) if len(tr) == n_train]
         clf = make_pipeline(StandardScaler(),
                             LogisticRegression(C=1.0 / (n_train * l2), max_iter=1000))
-        scores = cross_val_multiscore(wrapper(clf, scoring="accuracy", verbose=False), X,
-                                      y, cv=[splits[k] for k in which], verbose=False)
+        with threadpool_limits(1):
+            scores = cross_val_multiscore(wrapper(clf, scoring="accuracy", verbose=False),
+                                          X, y, cv=[splits[k] for k in which], verbose=False)
         for k, s in zip(which, scores):
             out[k] = s
     return np.array(out)
@@ -695,8 +700,10 @@ def _over_time_rows(label: str, rec: Any, measure: Any, Row: Any, size: str,
                   f"{OVER_TIME_TOL:g}); max {per_time.max():.3f}, per fold and point "
                   f"{per_fold.mean():.4f}. Accuracy over time (diagonal), neurodecode / "
                   f"MNE: mean {diag.mean():.3f} / {peer_diag.mean():.3f}, peak "
-                  f"{diag.max():.3f} / {peer_diag.max():.3f}. Timings on a shared 2-core machine "
-                  "with other processes running: noisy."),
+                  f"{diag.max():.3f} / {peer_diag.max():.3f}. MNE's side runs with BLAS on one "
+                  "thread (threadpoolctl): with the default threads on this busy machine it "
+                  "was 15-19x slower (OpenBLAS threads spinning), which is not counted here. "
+                  "Timings on a shared 2-core machine with other processes running: noisy."),
         ))
     return rows
 
