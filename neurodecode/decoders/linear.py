@@ -531,6 +531,7 @@ class LinearDecoder(RegressorDecoder, TorchDecoder):
             self._fit_closed_form(X, T, engine)
         else:
             self._fit_module(X, T, T.shape[1])
+            self._warn_if_capped()
         coef, intercept = self._fold_standardization(*self._linear_weights())
         if self.period_ is None and self.n_outputs_ == 1:
             self.coef_: np.ndarray = coef[0]
