@@ -49,19 +49,18 @@ def _env_limit() -> int | None:
 
 def _idle_cores(cores: int) -> float:
     """Cores idle right now: ``/proc/stat`` sampled over 20 ms, else the load average."""
-    try:
-        def read() -> tuple[float, float]:
-            with open("/proc/stat") as f:
-                fields = [float(v) for v in f.readline().split()[1:]]
-            return fields[3] + fields[4], sum(fields)
 
+    def read() -> tuple[float, float]:
+        with open("/proc/stat") as f:
+            fields = [float(v) for v in f.readline().split()[1:]]
+        return fields[3] + fields[4], sum(fields)
+
+    with contextlib.suppress(OSError, ValueError, IndexError):  # no /proc: the load average
         idle0, total0 = read()
         time.sleep(0.02)
         idle1, total1 = read()
         if total1 > total0:
             return cores * (idle1 - idle0) / (total1 - total0)
-    except (OSError, ValueError, IndexError):
-        pass
     try:
         return cores - os.getloadavg()[0]
     except (AttributeError, OSError):  # pragma: no cover
