@@ -757,6 +757,39 @@ def over_time(quick: bool, measure: Any, Row: Any) -> list[Any]:
     return rows
 
 
+# --------------------------------------------------------------------------- movement
+def movement(quick: bool, measure: Any, Row: Any) -> list[Any]:
+    """Decoding movement over time (issue 15; benchmarks/movement.py): hand velocity from
+    the shared Stevenson M1 recording by blocked 5-fold nested CV with causal history, a
+    row per decoder (Wiener filter, Wiener cascade, Kalman, MLP, GRU, LSTM), the first
+    three side by side with Neural_Decoding's own on the same splits and chosen lags
+    (R^2 within 0.005, target 1.0x on the outer refits); and head direction from the
+    shared Peyrache recording (median error, target <= 12 deg). Everything runs with one
+    BLAS and one torch thread (``movement.single_threaded``). The M1 part is skipped
+    (stderr says why) when its file or Neural_Decoding is absent, the head-direction
+    part when its file is; the case is skipped when both are. --quick: the first 6,000
+    M1 bins and 4,000 head-direction bins, tiny grids and networks.
+    """
+    import sys
+
+    import movement as bench
+
+    rows: list[Any] = []
+    reasons = []
+    for part in (bench.movement_rows, bench.head_direction_row):
+        try:
+            with bench.single_threaded():  # a shared 2-core machine (see its docstring)
+                out = part(quick, measure, Row)
+        except SkipBenchmark as skip:
+            print(f"movement: {part.__name__} skipped: {skip}", file=sys.stderr)
+            reasons.append(str(skip))
+            continue
+        rows += out if isinstance(out, list) else [out]
+    if not rows:
+        raise SkipBenchmark("; ".join(reasons))
+    return rows
+
+
 BENCHMARKS = {
     "ridge_sweep": ridge_sweep,
     "logistic_sweep": logistic_sweep,
@@ -767,4 +800,5 @@ BENCHMARKS = {
     "encoding_fit": encoding_fit,
     "small_real": small_real,
     "over_time": over_time,
+    "movement": movement,
 }

@@ -19,7 +19,10 @@ Writes the table with the machine description to ``benchmarks/RESULTS.md`` (full
 or ``benchmarks/RESULTS-quick.md`` (``RESULTS-busy*.md`` with ``--busy``), after every
 benchmark, so that a run cut short keeps what finished. A case returns one ``Row`` or a
 list of them, and raises ``cases.SkipBenchmark`` when it cannot run here (its data are
-absent); ``--device`` reaches the cases that take a ``device`` argument.
+absent); ``--device`` reaches the cases that take a ``device`` argument. A row whose
+``peer_accuracy`` is NaN reports neurodecode alone (no peer model exists, e.g. a decoder
+whose only reference implementation needs Keras): it has nothing to agree with and its
+status is "report".
 """
 
 from __future__ import annotations
@@ -70,14 +73,21 @@ class Row:
         return self.peer_seconds / self.nd_seconds if self.nd_seconds > 0 else float("nan")
 
     @property
+    def has_peer(self) -> bool:
+        """False for a row that only reports neurodecode (peer accuracy NaN)."""
+        return self.peer_accuracy == self.peer_accuracy
+
+    @property
     def agree(self) -> bool:
+        if not self.has_peer:  # nothing to agree with
+            return True
         return bool(abs(self.nd_accuracy - self.peer_accuracy) <= self.tolerance)
 
     @property
     def status(self) -> str:
         if not self.agree:
             return "FAIL (accuracy)"
-        if self.target is None:
+        if self.target is None or not self.has_peer:
             return "report"
         return "PASS" if self.ratio >= self.target else f"below target ({self.target:g}x)"
 
@@ -172,11 +182,14 @@ def to_markdown(rows: list[Row], peak: float, info: dict[str, str], command: str
     for r in rows:
         frac = (f"{100 * r.flops / r.nd_seconds / (peak * 1e9):.0f}%"
                 if r.flops else "n/a")
+        if r.has_peer:
+            peer = (f"{r.peer_seconds:.2f} | {r.ratio:.1f}x | {r.nd_accuracy:.4g} | "
+                    f"{r.peer_accuracy:.4g} | {r.metric} +- {r.tolerance:g}")
+        else:  # a row that reports neurodecode alone
+            peer = f"n/a | n/a | {r.nd_accuracy:.4g} | n/a | {r.metric}"
         lines.append(
-            f"| {r.name} | {r.size} | {r.nd_seconds:.2f} | {r.peer} | {r.peer_seconds:.2f} | "
-            f"{r.ratio:.1f}x | {r.nd_accuracy:.4g} | {r.peer_accuracy:.4g} | "
-            f"{r.metric} +- {r.tolerance:g} | {r.nd_peak_mb:.0f} / {r.peer_peak_mb:.0f} | "
-            f"{frac} | {r.status} |")
+            f"| {r.name} | {r.size} | {r.nd_seconds:.2f} | {r.peer} | {peer} | "
+            f"{r.nd_peak_mb:.0f} / {r.peer_peak_mb:.0f} | {frac} | {r.status} |")
     lines += ["", "Notes:", ""]
     lines += [f"- **{r.name}**: {r.note}" for r in rows if r.note]
     lines += [f"- **{name}**: skipped: {why}" for name, why in (skipped or {}).items()]

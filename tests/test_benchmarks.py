@@ -32,7 +32,7 @@ def test_quick_run_writes_a_table_where_both_sides_agree(run_module, tmp_path):
             "nwb_load", "over_time: synthetic decode_over_time",
             "over_time: synthetic temporal_generalization"} <= names
     for r in rows:
-        assert r.nd_seconds > 0 and r.peer_seconds > 0
+        assert r.nd_seconds > 0 and (r.peer_seconds > 0 or not r.has_peer)
         assert r.agree, f"{r.name}: {r.nd_accuracy} vs {r.peer_accuracy} (+- {r.tolerance})"
     text = out.read_text()
     assert "| ridge_sweep |" in text and "float32 matmul peak" in text and "torch:" in text
@@ -57,6 +57,44 @@ def test_over_time_agrees_with_mne_on_the_same_splits(run_module, tmp_path):
         assert r.peer_accuracy == 0 and r.agree, f"{r.name}: {r.nd_accuracy}"
         assert r.nd_seconds > 0 and r.peer_seconds > 0 and r.target == 10.0
     assert "| over_time: synthetic temporal_generalization |" in out.read_text()
+
+
+@pytest.mark.slow
+def test_movement_rows_agree_with_neural_decoding(run_module, tmp_path):
+    pytest.importorskip("Neural_Decoding")
+    cases = run_module.cases
+    if not (cases.SHARED_DATA / cases.STEVENSON_M1).is_file():
+        pytest.skip("the shared M1 recording is absent")
+    out = tmp_path / "RESULTS.md"
+    rows = run_module.main(["--quick", "--only", "movement", "--out", str(out)])
+    by_name = {r.name: r for r in rows}
+    peers = ["Wiener filter", "Wiener cascade", "Kalman"]
+    alone = ["MLP", "GRU", "LSTM"]
+    assert [f"movement: {n}" for n in peers + alone] == [r.name for r in rows[:6]]
+    for name in peers:  # the same model as Neural_Decoding's, same splits and lags
+        r = by_name[f"movement: {name}"]
+        assert r.has_peer and r.agree and r.tolerance == 0.005, (name, r.nd_accuracy,
+                                                                  r.peer_accuracy)
+        assert r.nd_accuracy > 0.5 and r.peer_seconds > 0 and r.target == 1.0
+        assert "Refits reproduce the nested predictions: True" in r.note
+    for name in alone:  # Neural_Decoding's networks are Keras: reported alone
+        r = by_name[f"movement: {name}"]
+        assert not r.has_peer and r.status == "report" and r.nd_accuracy == r.nd_accuracy
+    text = out.read_text()
+    assert "| movement: Kalman |" in text and "| movement: LSTM |" in text
+    assert "Best decoder:" in text
+    if (cases.SHARED_DATA / cases.PEYRACHE_HD).is_file():
+        hd = by_name["movement: head direction (GRU)"]
+        assert hd.metric == "median error (deg)" and 0 < hd.nd_accuracy < 90
+
+
+def test_rows_without_a_peer_are_reports(run_module):
+    Row = run_module.Row
+    nan = float("nan")
+    alone = Row("x", "s", 1.0, "none", nan, 0.8, nan, "R^2", nan)
+    assert not alone.has_peer and alone.agree and alone.status == "report"
+    text = run_module.to_markdown([alone], 100.0, {}, "cmd", 1.0)
+    assert "| x | s | 1.00 | none | n/a | n/a | 0.8 | n/a | R^2 |" in text
 
 
 def test_cases_may_return_several_rows_or_skip(run_module, tmp_path, monkeypatch):
