@@ -31,14 +31,16 @@ def reads_shared_data(lesson: Path) -> bool:
 def lesson_env(tmp_path, monkeypatch):
     """Quick sizes, the Agg backend, figures into tmp_path, cwd = tmp_path.
 
-    Returns the figures folder. Restores torch's thread count and closes every figure
-    afterwards (the lessons run in this process).
+    Returns the figures folder. Restores torch's thread count and the BLAS thread limits
+    and closes every figure afterwards (the lessons run in this process).
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import scipy.linalg  # noqa: F401  (load SciPy's BLAS before limiting its threads)
     import torch
+    from threadpoolctl import threadpool_limits
 
     figures = tmp_path / "figures"
     monkeypatch.setenv("NEURODECODE_QUICK", "1")
@@ -48,10 +50,12 @@ def lesson_env(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     threads = torch.get_num_threads()
     # The lessons train many small models; one thread avoids oversubscribing a shared
-    # machine (results do not depend on it).
+    # machine (results do not depend on it). The same for NumPy's and SciPy's BLAS: with
+    # two threads on a busy 2-core machine, the fits of lesson 8 ran 10x slower.
     torch.set_num_threads(1)
     try:
-        yield figures
+        with threadpool_limits(1):
+            yield figures
     finally:
         torch.set_num_threads(threads)
         plt.close("all")
