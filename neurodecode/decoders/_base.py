@@ -530,6 +530,67 @@ class BaseDecoder(BaseEstimator, ABC):
         return self._fast_cv(candidates, folds, X, y, return_models=return_models,
                              max_memory=max_memory, progress=progress)
 
+    def cross_val_predictions_over_time(
+            self, responses: Any, y: Any, splits: list[tuple[np.ndarray, np.ndarray]], *,
+            generalize: bool = False, max_memory: int | None = None,
+            update: Any = None) -> list[np.ndarray] | None:
+        """Held-out predictions at every time point by this family's fast path.
+
+        What ``clone(self).fit(responses[train, t], y[train]).predict(responses[test, u])``
+        returns for every split and training time ``t``, at ``u = t`` or, with
+        ``generalize``, at every time ``u``; every (fold, time) model is fitted at once
+        where the family can (one batched solver for logistic regression).
+        :func:`~neurodecode.evaluate.decode_over_time` and
+        :func:`~neurodecode.evaluate.temporal_generalization` use it. The fold checks are
+        those of :meth:`cross_val_predictions` on the first time point; responses with
+        NaN or inf anywhere return None, so that the per-time fits raise ``fit``'s error.
+
+        Parameters
+        ----------
+        responses : ndarray of shape (n_samples, n_times, n_neurons)
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        splits : list of (train, test) index arrays
+        generalize : bool, default=False
+            Predict every test time from every training time.
+        max_memory : int, optional
+            Byte budget of one batch of time points (default 256 MB).
+        update : callable, optional
+            Called with the number of training time points done (a progress bar's
+            ``update``).
+
+        Returns
+        -------
+        list of ndarray or None
+            One array per split: predictions of shape (n_times, n_test) (plus the output
+            axis of multi-output regressors), or (n_times, n_times, n_test) with
+            ``generalize`` (training time, test time); None when the family has no fast
+            path for these settings.
+        """
+        responses = np.asarray(responses)
+        if responses.ndim != 3 or not self._has_fast_cv():
+            return None
+        self._check_params()
+        first = np.ascontiguousarray(responses[:, 0])
+        _, y, _ = self._unpack(first, y, check_kind=False)
+        y = np.asarray(y)
+        folds = []
+        for train, test in splits:
+            lead = clone(self)
+            _, y_fit = lead._validate_fit(first[train], y[train])
+            validate_data(lead, first[test], dtype=_FLOAT_DTYPES, reset=False)
+            folds.append(FoldData(np.asarray(train), np.asarray(test), lead, y_fit))
+        if not np.isfinite(responses).all():
+            return None
+        return self._fast_cv_over_time(folds, responses, generalize=generalize,
+                                       max_memory=max_memory or 256 * 2**20,
+                                       update=update or (lambda k: None))
+
+    def _fast_cv_over_time(self, folds: list[FoldData], responses: np.ndarray, *,
+                           generalize: bool, max_memory: int, update: Any
+                           ) -> list[np.ndarray] | None:
+        """The family's fast path over time: predictions per fold, or None."""
+        return None
+
     def _has_fast_cv(self) -> bool:
         """Whether this decoder's own settings (those shared by all candidates) allow a
         fast path at all; the family's :meth:`_fast_cv` makes the final decision."""

@@ -153,7 +153,7 @@ class Penalty:
 
 
 # --------------------------------------------------------------------------- standardisation
-def standardization(X: Any, *, center: bool = True) -> tuple[Any, Any]:
+def standardization(X: Any, *, center: bool = True, axis: int = 0) -> tuple[Any, Any]:
     """Mean and scale that z-score the columns of ``X`` (training samples only).
 
     The scale is the standard deviation (``ddof=0``). A column whose deviation is below
@@ -165,11 +165,14 @@ def standardization(X: Any, *, center: bool = True) -> tuple[Any, Any]:
     ----------
     X : ndarray or Tensor of shape (n_samples, n_features)
     center : bool, default=True
+    axis : int, default=0
+        The samples' axis (time-resolved stacks put them elsewhere).
 
     Returns
     -------
     mean, scale : ndarray or Tensor of shape (n_features,)
-        In ``X``'s dtype and kind (NumPy or torch, on ``X``'s device).
+        In ``X``'s dtype and kind (NumPy or torch, on ``X``'s device); with another
+        ``axis``, ``X``'s shape without that axis.
 
     Examples
     --------
@@ -180,24 +183,27 @@ def standardization(X: Any, *, center: bool = True) -> tuple[Any, Any]:
     if _is_tensor(X):
         import torch
 
-        mean = X.mean(dim=0)
-        scale = X.std(dim=0, correction=0)
+        scale, mean = torch.std_mean(X, dim=axis, correction=0)
         eps = torch.finfo(X.dtype).eps
         tiny = 10 * eps * torch.clamp(mean.abs(), min=1.0)
         scale = torch.where(scale > tiny, scale, torch.ones_like(scale))
         return (mean if center else torch.zeros_like(mean)), scale
     X = np.asarray(X)
-    mean = X.mean(axis=0)
-    scale = X.std(axis=0)
+    mean = X.mean(axis=axis)
+    scale = X.std(axis=axis)
     tiny = 10 * np.finfo(X.dtype).eps * np.maximum(np.abs(mean), 1.0)
     scale = np.where(scale > tiny, scale, 1.0).astype(X.dtype, copy=False)
     return (mean if center else np.zeros_like(mean)), scale
 
 
-def standardize(X: Any, mean: Any, scale: Any) -> Any:
-    """``(X - mean) / scale`` (``mean``/``scale`` of None leave ``X`` unchanged)."""
+def standardize(X: Any, mean: Any, scale: Any, *, out: Any = None) -> Any:
+    """``(X - mean) / scale`` (``mean``/``scale`` of None leave ``X`` unchanged); NumPy
+    arrays can be written into ``out`` (no temporary array)."""
     if mean is None:
         return X
+    if out is not None:
+        np.subtract(X, mean, out=out)
+        return np.divide(out, scale, out=out)
     return (X - mean) / scale
 
 

@@ -29,14 +29,21 @@ from torch import nn
 from .._threads import thread_budget
 from .._validation import check_choice
 from ._base import ClassifierDecoder, FoldData, FoldPredictions, resolve_device
-from ._core import SMALL_PROBLEM, EarlyStopping, Penalty, use_numpy_engine, warn_not_converged
+from ._core import (
+    SMALL_PROBLEM,
+    EarlyStopping,
+    Penalty,
+    standardization,
+    use_numpy_engine,
+    warn_not_converged,
+)
 from ._core import standardize as _standardize
 from ._kernels import as_data_tensor, fold_kernels
 from ._linalg import spectral_norm_squared
 from ._training import TorchDecoder
 
 __all__ = ["LogisticDecoder", "cv_logistic_logits", "fit_kernel_logistic",
-           "fit_logistic_scipy"]
+           "fit_logistic_batch", "fit_logistic_scipy"]
 
 _SOLVERS = ("auto", "scipy", "lbfgs", "fista", "adam", "sgd")
 
@@ -492,6 +499,76 @@ class LogisticDecoder(ClassifierDecoder, TorchDecoder):
                                 for f, fold_logits in zip(folds, logits)])
 
 
+    def _fast_cv_over_time(self, folds: list[FoldData], responses: np.ndarray, *,
+                           generalize: bool, max_memory: int, update: Any
+                           ) -> list[np.ndarray] | None:
+        """Every (fold, time) model by :func:`fit_logistic_batch`, a batch of time points
+        at a time (folds of equal size together). Each model's standardisation is folded
+        into its weights, so one product predicts its test trials at every time.
+        None with ``l2 == 0`` or a class missing from a training fold."""
+        if self.l2 <= 0:
+            return None
+        n_classes = len(folds[0].decoder.classes_)
+        if any(len(f.decoder.classes_) != n_classes for f in folds):
+            return None
+        device = resolve_device(self.device, self._owner)
+        n_trials, n_times, p = responses.shape
+        q = 1 if n_classes == 2 else n_classes
+        n_max = max(len(f.train) for f in folds)
+        per_time = 8 * len(folds) * n_max * (2 * p + min(n_max, p) + 2 * _MEMORY * q + 8 * q)
+        step = int(max(1, min(n_times, max_memory // max(per_time, 1))))
+        center = self._center_inputs()
+        coef = [np.empty((n_times, q, p)) for _ in folds]
+        intercept = [np.empty((n_times, q)) for _ in folds]
+        capped = False
+        sizes = [len(f.train) for f in folds]
+        buffer = np.zeros((len(folds), step, n_max, p))  # reused: no page faults per batch
+        for start in range(0, n_times, step):
+            chunk = slice(start, min(start + step, n_times))
+            n_t = chunk.stop - chunk.start
+            Z = buffer[:, :n_t]  # folds of fewer trials are padded with zeros
+            codes = np.zeros((len(folds), n_t, n_max), dtype=np.int64)
+            means, scales = np.zeros((len(folds), n_t, p)), np.ones((len(folds), n_t, p))
+            for k, f in enumerate(folds):
+                X = Z[k, :, :sizes[k]]  # (n_t, n_train, p), float64
+                X[:] = responses[f.train, chunk].transpose(1, 0, 2)
+                if self.standardize:  # torch's one-pass statistics: no temporaries
+                    m, s = standardization(torch.from_numpy(X), center=center, axis=1)
+                    means[k], scales[k] = m.numpy(), s.numpy()
+                    _standardize(X, means[k][:, None, :], scales[k][:, None, :], out=X)
+                codes[k, :, :sizes[k]] = f.y
+            with thread_budget(40.0 * Z.size * (q + min(n_max, p))):
+                W, b, n_iter = fit_logistic_batch(
+                    torch.as_tensor(Z.reshape(-1, n_max, p), device=device),
+                    torch.as_tensor(codes.reshape(-1, n_max), device=device), n_classes,
+                    float(self.l2), n_samples=np.repeat(sizes, n_t),
+                    fit_intercept=self.fit_intercept, tol=float(self.tol),
+                    max_iter=int(self.max_epochs), overwrite=True)
+            capped |= bool((n_iter >= int(self.max_epochs)).any())
+            W = W.cpu().numpy().reshape(len(folds), n_t, q, p) / scales[:, :, None, :]
+            b = b.cpu().numpy().reshape(len(folds), n_t, q)
+            for k in range(len(folds)):  # weights on the raw responses
+                coef[k][chunk] = W[k]
+                intercept[k][chunk] = b[k] - np.einsum("tqp,tp->tq", W[k], means[k])
+            update(n_t)
+        if capped:
+            warn_not_converged(self._owner, "batched L-BFGS", int(self.max_epochs),
+                               float(self.tol))
+        preds = []
+        for f, W, b in zip(folds, coef, intercept):
+            X = np.asarray(responses[f.test], dtype=np.float64)  # (n_test, n_times, p)
+            n_test = len(X)
+            if generalize:  # logits[train time, test time, trial]: one product
+                flat = X.reshape(n_test * n_times, p) @ W.reshape(n_times * q, p).T
+                logits = (flat.reshape(n_test, n_times, n_times, q).transpose(2, 1, 0, 3)
+                          + b[:, None, None, :])
+            else:
+                logits = X.transpose(1, 0, 2) @ W.transpose(0, 2, 1) + b[:, None, :]
+            codes = (logits[..., 0] > 0).astype(int) if q == 1 else logits.argmax(axis=-1)
+            preds.append(f.decoder.classes_[codes])
+        return preds
+
+
 def _class_of(logits: np.ndarray) -> np.ndarray:
     """Predicted class codes from logits (one column: the sign of class 1's logit)."""
     return (logits[:, 0] > 0).astype(int) if logits.shape[1] == 1 else logits.argmax(axis=1)
@@ -653,6 +730,219 @@ def fit_kernel_logistic(K: torch.Tensor, codes: torch.Tensor, n_classes: int,
         f, R, gb, pC, pKC = f_new, R_new, gb_new, pC_new, pKC_new
     return C, b, n_iter
 
+
+# --------------------------------------------------------------------------- many problems at once
+def _lbfgs_batch(A: torch.Tensor, Y: torch.Tensor, w: torch.Tensor, pen: torch.Tensor,
+                 binary: bool, tol: float, max_iter: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """L-BFGS (``H0 = gamma I``) on ``B`` problems at once: problem ``k`` minimises
+    ``sum_i w_ki CE(y_ki, x_k a_ki) + 1/2 sum_j pen_kj ||x_k[:, j]||^2`` over ``x_k``
+    (q, n_features); ``A`` is (B, n, n_features), ``Y`` (B, q, n), ``w`` (B, 1, n).
+
+    The inverse-Hessian product uses the compact representation (Byrd, Nocedal &
+    Schnabel, 1994): the stored pairs sit in ring buffers, and each direction is a few
+    batched products with them and two small triangular solves, instead of the two-loop
+    recursion's many vector operations. Classes lie on the middle axis, so that the
+    softmax runs over a short strided axis (several times faster than over the last
+    one). Every problem takes its own step (batched Armijo backtracking, in the logits:
+    no extra products with ``A``); a problem stops when ``-<g, d> / 2 <= tol``, and the
+    batch is compacted when half of it has stopped. Returns the solutions
+    (B, q, n_features) and each problem's iterations (``max_iter`` where it did not
+    converge)."""
+    B = A.shape[0]
+    dt, dev = A.dtype, A.device
+    q, k = Y.shape[1], A.shape[2]
+    m = _MEMORY
+    out = torch.zeros((B, q, k), dtype=dt, device=dev)
+    n_iter = torch.full((B,), max_iter, dtype=torch.long, device=dev)
+    idx = torch.arange(B, device=dev)
+    pen = pen[:, None, :]
+
+    def data_loss(L: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if binary:
+            return (w * (F.softplus(L) - Y * L)).sum(dim=(1, 2)), torch.sigmoid(L)
+        logp = torch.log_softmax(L, dim=1)
+        return -(w * Y * logp).sum(dim=(1, 2)), logp.exp()
+
+    def dot(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        return (u * v).sum(dim=(1, 2))
+
+    x = torch.zeros_like(out)
+    L = torch.zeros_like(Y)
+    f, P = data_loss(L)
+    g = (w * (P - Y)) @ A
+    # ring buffer of the pairs: rows 0..m-1 hold s, rows m..2m-1 the matching y
+    SYb = torch.zeros((B, 2 * m, q * k), dtype=dt, device=dev)
+    G = torch.zeros((B, 2 * m, 2 * m), dtype=dt, device=dev)  # their inner products
+    order: list[int] = []  # slots, oldest first
+    gamma = torch.ones(B, dtype=dt, device=dev)
+    active = torch.ones(B, dtype=torch.bool, device=dev)
+    for it in range(max_iter):
+        d = gamma[:, None, None] * g
+        if order:  # H g = gamma g + S a + gamma Y b
+            o = torch.tensor(order, device=dev)
+            p = SYb @ g.reshape(len(g), q * k, 1)
+            p1, p2 = p[:, o], gamma[:, None, None] * p[:, o + m]
+            sy = G[:, o][:, :, o + m]
+            R = torch.triu(sy)
+            v = torch.linalg.solve_triangular(R, p1, upper=True)
+            inner = (torch.diagonal(sy, dim1=1, dim2=2)[..., None] * v
+                     + gamma[:, None, None] * (G[:, o + m][:, :, o + m] @ v) - p2)
+            coef = torch.zeros((len(g), 2 * m, 1), dtype=dt, device=dev)
+            coef[:, o] = torch.linalg.solve_triangular(R.transpose(1, 2), inner, upper=False)
+            coef[:, o + m] = -gamma[:, None, None] * v
+            d = d + (SYb.transpose(1, 2) @ coef).reshape(g.shape)
+        d = -d
+        gd = dot(g, d)
+        done = active & ((-gd <= 2 * tol) | (gd >= 0))
+        if bool(done.any()):
+            n_iter[idx[done]] = it
+            active = active & ~done
+        if not bool(active.any()):
+            break
+        if int(active.sum()) <= len(idx) // 2:  # drop the finished problems
+            out[idx[~active]] = x[~active]
+            keep = active
+            A, Y, w, pen, x, L, g, f, gd, d, gamma, SYb, G = (
+                v[keep] for v in (A, Y, w, pen, x, L, g, f, gd, d, gamma, SYb, G))
+            idx, active = idx[keep], active[keep]
+        Ad = d @ A.transpose(1, 2)
+        px, pd = pen * x, pen * d
+        xpx, xpd, dpd = dot(px, x), dot(px, d), dot(pd, d)
+        t = active.to(dt)
+        for _ in range(40):  # Armijo backtracking, every problem its own step
+            loss_t, _ = data_loss(L + t[:, None, None] * Ad)
+            f_t = loss_t + 0.5 * (xpx + 2 * t * xpd + t * t * dpd)
+            ok = (f_t <= f + 1e-4 * t * gd) | ~active
+            if bool(ok.all()):
+                break
+            t = torch.where(ok, t, 0.5 * t)
+        tc = t[:, None, None]
+        s = tc * d
+        x = x + s
+        L = L + tc * Ad
+        loss, P = data_loss(L)
+        f = loss + 0.5 * (xpx + 2 * t * xpd + t * t * dpd)
+        g_new = (w * (P - Y)) @ A + (px + tc * pd)
+        yv = g_new - g
+        g = g_new
+        sy_new, yy_new = dot(s, yv), dot(yv, yv)
+        good = (sy_new > 1e-20) & (yy_new > 0)
+        gamma = torch.where(good, sy_new / yy_new.clamp_min(1e-300), gamma)
+        # store the pair; a problem whose pair has no positive curvature stores zeros,
+        # with a unit diagonal in R, so that the slot drops out of its direction
+        slot = order.pop(0) if len(order) == m else len(order)
+        keep_pair = good.to(dt)[:, None]
+        SYb[:, slot] = s.reshape(len(s), -1) * keep_pair
+        SYb[:, slot + m] = yv.reshape(len(s), -1) * keep_pair
+        new = SYb @ SYb[:, [slot, slot + m]].transpose(1, 2)  # (B, 2m, 2)
+        G[:, :, [slot, slot + m]] = new
+        G[:, [slot, slot + m], :] = new.transpose(1, 2)
+        G[:, slot, slot + m] = torch.where(good, sy_new, torch.ones_like(sy_new))
+        order.append(slot)
+    out[idx] = x
+    return out, n_iter
+
+def fit_logistic_batch(Z: torch.Tensor, codes: torch.Tensor, n_classes: int,
+                       l2: float | torch.Tensor, *, n_samples: Any = None,
+                       fit_intercept: bool = True, tol: float = 1e-8, max_iter: int = 500,
+                       overwrite: bool = False
+                       ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Many independent L2-penalised logistic regressions at once, in float64.
+
+    Problem ``k`` minimises the objective of :func:`fit_logistic_scipy`,
+    ``(1/n_k) sum_i CE(y_ki, W_k z_ki + b_k) + l2_k/2 ||W_k||^2``. Each problem is first
+    rotated onto the principal axes of its (centred) responses: an eigendecomposition of
+    ``Z'Z``, or of ``Z Z'`` with more features than samples (the weights then lie in the
+    span of the samples). There Boehning's bound on the log-loss curvature,
+    ``c Z'Z / n + l2 I`` (``c = 1/2`` softmax, ``1/4`` sigmoid), is diagonal; scaled by
+    it, every problem starts well conditioned and L-BFGS needs a few tens of
+    iterations. All problems iterate together (batched products), each with its own line
+    search, and leave the batch when they converge. Decoding over time (one problem per
+    time point and fold) uses it.
+
+    Parameters
+    ----------
+    Z : Tensor of shape (n_problems, n_samples, n_features)
+        Responses of each problem (standardised by the caller).
+    codes : Tensor of shape (n_problems, n_samples)
+        Class codes in ``0 .. n_classes - 1``.
+    n_classes : int
+        Two classes use one logit (sigmoid), more one per class (softmax).
+    l2 : float or Tensor of shape (n_problems,)
+        Penalty strengths, each > 0.
+    n_samples : sequence of int, optional
+        Samples of each problem: its first ``n_samples[k]`` rows (the rest is padding,
+        so that folds of different sizes share a batch). Default: all rows.
+    fit_intercept : bool, default=True
+    tol : float, default=1e-8
+        Stop a problem when L-BFGS's estimate of its remaining objective decrease,
+        ``-<g, d> / 2``, falls below ``tol`` (the rule of :func:`fit_kernel_logistic`).
+    max_iter : int, default=500
+    overwrite : bool, default=False
+        Centre ``Z`` in place (saves a copy of the largest array).
+
+    Returns
+    -------
+    W : Tensor of shape (n_problems, q, n_features)
+        ``q`` is 1 for two classes (the logit of class 1), else ``n_classes``.
+    b : Tensor of shape (n_problems, q)
+    n_iter : Tensor of shape (n_problems,)
+        Iterations each problem took (``max_iter`` if it did not converge).
+
+    Examples
+    --------
+    >>> g = torch.Generator().manual_seed(0)
+    >>> Z = torch.randn(3, 40, 5, generator=g, dtype=torch.float64)
+    >>> codes = (Z[..., 0] > 0).long()
+    >>> W, b, n_iter = fit_logistic_batch(Z, codes, 2, 0.1)
+    >>> W.shape, b.shape
+    (torch.Size([3, 1, 5]), torch.Size([3, 1]))
+    """
+    f64 = torch.float64
+    Z = Z.to(f64)
+    B, n, p = Z.shape
+    dev = Z.device
+    binary = n_classes == 2
+    q = 1 if binary else n_classes
+    c = 0.25 if binary else 0.5
+    l2 = torch.as_tensor(l2, dtype=f64, device=dev).expand(B)
+    sizes = torch.as_tensor(n if n_samples is None else n_samples, device=dev).expand(B)
+    real = (torch.arange(n, device=dev)[None, :] < sizes[:, None]).to(f64)  # (B, n)
+    counts = sizes.to(f64)
+    codes = codes.to(dev).long()
+    Y = (codes[:, None, :].to(f64) if binary
+         else F.one_hot(codes, q).to(f64).transpose(1, 2))  # (B, q, n)
+    mean = None
+    if not overwrite:
+        Z = Z.clone()
+    if fit_intercept:  # centred: the intercept decouples from the weights
+        mean = (real[:, None, :] @ Z) / counts[:, None, None]  # (B, 1, p)
+        Z.sub_(mean)
+    if n_samples is not None:
+        Z.mul_(real[..., None])  # padding rows are zeros
+    Zt = Z.transpose(1, 2)
+    s2, axes = torch.linalg.eigh(Zt @ Z if p <= n else Z @ Zt)
+    s2 = torch.where(s2 > 1e-12 * s2[:, -1:].clamp_min(1e-300), s2, torch.zeros_like(s2))
+    s = s2.sqrt()
+    D = 1.0 / (c * s2 / counts[:, None] + l2[:, None])  # the inverse bound per axis
+    # features on the principal axes, scaled by the bound: Z V D^1/2 = U S D^1/2
+    feats = Z @ (axes * D.sqrt()[:, None, :]) if p <= n else axes * (s * D.sqrt())[:, None, :]
+    cols, pen = [feats], l2[:, None] * D
+    if fit_intercept:
+        cols.append(c ** -0.5 * real[..., None])
+        pen = torch.cat([pen, torch.zeros((B, 1), dtype=f64, device=dev)], dim=1)
+    w = (real / counts[:, None])[:, None, :]
+    x, n_iter = _lbfgs_batch(torch.cat(cols, dim=2), Y, w, pen, binary, tol, max_iter)
+    a = x[..., :D.shape[1]] * D.sqrt()[:, None, :]  # (B, q, r) on the principal axes
+    if p <= n:
+        W = a @ axes.transpose(1, 2)
+    else:  # Z = U S V': the axes are V = Z' U S^-1
+        inv = torch.where(s > 0, 1.0 / s.clamp_min(1e-300), s)
+        W = ((a * inv[:, None, :]) @ axes.transpose(1, 2)) @ Z
+    b = x[..., -1] * c ** -0.5 if fit_intercept else torch.zeros((B, q), dtype=f64, device=dev)
+    if mean is not None:
+        b = b - (W @ mean.transpose(1, 2))[..., 0]
+    return W, b, n_iter
 
 def cv_logistic_logits(X: np.ndarray, codes: np.ndarray, n_classes: int,
                        splits: Sequence[tuple[np.ndarray, np.ndarray]], l2s: Sequence[float],

@@ -24,6 +24,7 @@ __all__ = [
     "get_scorer",
     "mean_circular_error",
     "median_circular_error",
+    "score_grid",
     "SCORERS",
 ]
 
@@ -218,6 +219,37 @@ def default_scoring(kind: str) -> tuple[str, ...]:
     """
     check_choice(kind, "kind", tuple(_DEFAULTS), "default_scoring")
     return _DEFAULTS[kind]
+
+
+def score_grid(func: Callable[[np.ndarray, np.ndarray], float], y_true: np.ndarray,
+               y_pred: np.ndarray, lead: int) -> np.ndarray:
+    """A metric for every prediction vector in a grid (times, or train x test times).
+
+    Parameters
+    ----------
+    func : callable
+        A metric from :func:`get_scorer`.
+    y_true : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+    y_pred : ndarray of shape (*grid, n_samples) or (*grid, n_samples, n_outputs)
+    lead : int
+        Number of grid axes.
+
+    Returns
+    -------
+    ndarray of shape grid
+        ``func(y_true, y_pred[i])`` for every grid index ``i``; accuracy is computed for
+        the whole grid at once (the share of equal labels).
+
+    Examples
+    --------
+    >>> score_grid(_accuracy, np.array([0, 1]), np.array([[0, 1], [0, 0]]), 1).tolist()
+    [1.0, 0.5]
+    """
+    if func is _accuracy and y_pred.ndim == lead + 1:
+        return (y_pred == y_true).mean(axis=-1)
+    shape = y_pred.shape[:lead]
+    flat = y_pred.reshape((-1,) + y_pred.shape[lead:])
+    return np.array([func(y_true, p) for p in flat], dtype=float).reshape(shape)
 
 
 def get_scorer(name: str, kind: str, period: float | None = None

@@ -4,10 +4,13 @@
 window) of a time-resolved :class:`~neurodecode.data.Recording` on one set of splits;
 :func:`temporal_generalization` trains at each time point and tests at every one
 (King & Dehaene, 2014). Both are what MNE-Python's ``SlidingEstimator`` and
-``GeneralizingEstimator`` with ``cross_val_multiscore`` compute, with the decoder
-family's fast path (:meth:`~neurodecode.decoders.BaseDecoder.cross_val_predictions`:
-exact float64 solvers for small problems, shared factorisations) at every time point
-and one time slice in memory at a time. With ``n_permutations`` the labels are permuted
+``GeneralizingEstimator`` with ``cross_val_multiscore`` compute. Where the decoder
+family can (:meth:`~neurodecode.decoders.BaseDecoder.cross_val_predictions_over_time`;
+L2 logistic regression today) every (fold, time) model is fitted by one batched float64
+solver, a bounded batch of time points at a time, and each fold's models of all
+training times predict its test trials at every time in one product. Other decoders use
+their family's fast path (:meth:`~neurodecode.decoders.BaseDecoder.cross_val_predictions`)
+one time point at a time. With ``n_permutations`` the labels are permuted
 (the same permutation at every time point, same splits) and a cluster-based permutation
 test (:mod:`neurodecode.evaluate.clusters`) says where the score is above chance;
 decoding above chance before the stimulus (``epoch_times < 0``) is reported, since it
@@ -28,8 +31,8 @@ from .._validation import check_choice, check_number
 from ..data import Recording
 from ..exceptions import DataWarning
 from .clusters import ClusterTest, cluster_test
-from .cross_validate import _adapt_decoder, _permuted, _scored, fold_predictions
-from .metrics import default_scoring, get_scorer
+from .cross_validate import _adapt_decoder, _permuted, fold_predictions
+from .metrics import default_scoring, get_scorer, score_grid
 from .splits import make_splits
 
 __all__ = ["GeneralizationResult", "TimeCourseResult", "decode_over_time",
@@ -244,6 +247,43 @@ def _at(responses: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return responses[:, idx].mean(axis=1)
 
 
+def _windowed(responses: np.ndarray, slices: list[np.ndarray]) -> np.ndarray:
+    """Responses at every time point, averaged over each sliding window (a view when
+    there is no window)."""
+    if all(len(idx) == 1 and idx[0] == k for k, idx in enumerate(slices)):
+        return responses
+    return np.stack([_at(responses, idx) for idx in slices], axis=1)
+
+
+def _over_time(est: Any, responses: np.ndarray, stacked: np.ndarray | None,
+               slices: list[np.ndarray], y: np.ndarray, splits: list, batched: bool | str,
+               bar: Any) -> list[np.ndarray]:
+    """Held-out predictions of every fold at every time point, (n_times, n_test, ...):
+    the family's batched path on ``stacked`` (the windowed responses) where it has one,
+    else the fast path of each time point in turn (one time slice in memory at a time)."""
+    if stacked is not None:
+        batch = _batched_over_time(est, stacked, y, splits, batched, False, bar)
+        if batch is not None:
+            return batch
+    per_fold: list[list[np.ndarray]] = [[] for _ in splits]
+    for idx in slices:
+        preds, *_ = fold_predictions(est, _at(responses, idx), y, splits, batched=batched)
+        for fold, pred in zip(per_fold, preds[0]):
+            fold.append(pred)
+        bar.update(1)
+    return [np.stack(fold) for fold in per_fold]
+
+
+def _batched_over_time(est: Any, responses: np.ndarray, y: np.ndarray, splits: list,
+                       batched: bool | str, generalize: bool, bar: Any
+                       ) -> list[np.ndarray] | None:
+    """The decoder family's predictions at every time point at once, or None."""
+    method = getattr(est, "cross_val_predictions_over_time", None)
+    if batched is False or method is None:
+        return None
+    return method(responses, y, splits, generalize=generalize, update=bar.update)
+
+
 def _setup(decoder: Any, recording: Recording, cv: Any, scoring: Any, groups: Any,
            random_state: int | None) -> tuple[Any, np.ndarray, list, list[str], dict]:
     first = recording.at(float(recording.epoch_times[0]))
@@ -287,10 +327,12 @@ def decode_over_time(decoder: Any, recording: Recording, cv: int | Any = 5, *,
                      ) -> TimeCourseResult:
     """Cross-validate a decoder at every time point of a time-resolved Recording.
 
-    Every time point uses the same splits; at each one the decoder family's fast path
-    fits all folds (see :meth:`~neurodecode.decoders.BaseDecoder.cross_val_predictions`),
-    so a small session's 49 frames x 5 folds take about a second. Only one time slice of
-    the responses is copied at a time.
+    Every time point uses the same splits. Where the decoder family has a batched path
+    over time (:meth:`~neurodecode.decoders.BaseDecoder.cross_val_predictions_over_time`:
+    L2 logistic regression) all (fold, time) models are fitted at once, so a small
+    session's 49 frames x 5 folds take under half a second; otherwise the family's fast
+    path (:meth:`~neurodecode.decoders.BaseDecoder.cross_val_predictions`) fits all folds
+    of one time point at a time, one time slice of the responses in memory.
 
     Parameters
     ----------
@@ -316,7 +358,8 @@ def decode_over_time(decoder: Any, recording: Recording, cv: int | Any = 5, *,
     random_state : int or None, default=0
         Seeds the splits and the permutations.
     batched : {"auto", True, False}, default="auto"
-        Use the decoder family's fast path (see :func:`cross_validate`).
+        Use the decoder family's fast paths (batched over time where it has one, see
+        :func:`cross_validate`); False fits each (fold, time) model in turn.
     progress : bool, default=False
         Progress bar over time points (and permutations).
 
@@ -364,19 +407,19 @@ def decode_over_time(decoder: Any, recording: Recording, cv: int | Any = 5, *,
     bar = tqdm(total=n_times * (1 + n_permutations), desc="decode over time",
                disable=not progress, leave=False)
     try:
-        for k, idx in enumerate(slices):
-            X = _at(recording.responses, idx)
-            preds, *_ = fold_predictions(est, X, y, splits, batched=batched)
-            fold_scores, _, _ = _scored(preds[0], y, splits, scorers)
-            for n in names:
-                scores[n][:, k] = fold_scores[n]
-            bar.update(1)
-            for i, perm in enumerate(permutations):
-                y_perm = y[perm]
-                p_preds, *_ = fold_predictions(est, X, y_perm, splits, batched=batched)
-                null[i, k] = np.mean([func(y_perm[test], p)
-                                      for (_, test), p in zip(splits, p_preds[0])])
-                bar.update(1)
+        stacked = None
+        if batched is not False and hasattr(est, "cross_val_predictions_over_time"):
+            stacked = _windowed(recording.responses, slices)
+        preds = _over_time(est, recording.responses, stacked, slices, y, splits, batched, bar)
+        for n in names:
+            scores[n] = np.stack([score_grid(scorers[n][0], y[test], pred, 1)
+                                  for (_, test), pred in zip(splits, preds)])
+        for i, perm in enumerate(permutations):
+            y_perm = y[perm]
+            preds = _over_time(est, recording.responses, stacked, slices, y_perm, splits,
+                               batched, bar)
+            null[i] = np.mean([score_grid(func, y_perm[test], pred, 1)
+                               for (_, test), pred in zip(splits, preds)], axis=0)
     finally:
         bar.close()
     greater_map = {n: g for n, (_, g) in scorers.items()}
@@ -394,9 +437,16 @@ def decode_over_time(decoder: Any, recording: Recording, cv: int | Any = 5, *,
 
 # --------------------------------------------------------------------------- generalisation
 def _generalization_scores(est: Any, responses: np.ndarray, y: np.ndarray, splits: list,
-                           scorers: dict, bar: Any) -> dict[str, np.ndarray]:
-    """scores[metric][fold, train time, test time]: each fold's model of each time point
+                           scorers: dict, bar: Any, batched: bool | str
+                           ) -> dict[str, np.ndarray]:
+    """scores[metric][fold, train time, test time]: every (fold, time) model at once by
+    the family's fast path where it has one; else each fold's model of each time point
     predicts its test trials at every time point in one call."""
+    batch = _batched_over_time(est, responses, y, splits, batched, True, bar)
+    if batch is not None:
+        return {n: np.stack([score_grid(func, y[test], pred, 2)
+                             for (_, test), pred in zip(splits, batch)])
+                for n, (func, _) in scorers.items()}
     n_trials, n_times, n_neurons = responses.shape
     out = {n: np.empty((len(splits), n_times, n_times)) for n in scorers}
     for k in range(n_times):
@@ -416,12 +466,14 @@ def temporal_generalization(decoder: Any, recording: Recording, cv: int | Any = 
                             scoring: str | list[str] | None = None,
                             n_permutations: int = 0, cluster_alpha: float = 0.05,
                             groups: Any = None, random_state: int | None = 0,
+                            batched: bool | str = "auto",
                             progress: bool = False) -> GeneralizationResult:
     """Train at each time point, test at every time point (temporal generalisation).
 
     A stable code generalises off the diagonal (a square of high scores); a code that
     changes over the trial stays on the diagonal (King & Dehaene, 2014). Each fold's
-    model of a training time predicts its test trials at all time points in one call.
+    models predict its test trials at all time points in one call; with a batched path
+    over time (L2 logistic regression) all (fold, time) models are fitted at once.
 
     Parameters
     ----------
@@ -435,6 +487,10 @@ def temporal_generalization(decoder: Any, recording: Recording, cv: int | Any = 
     cluster_alpha : float, default=0.05
     groups : optional
     random_state : int or None, default=0
+    batched : {"auto", True, False}, default="auto"
+        Fit every (fold, time) model at once by the decoder family's fast path where it
+        has one (:meth:`~neurodecode.decoders.BaseDecoder.cross_val_predictions_over_time`);
+        False fits and predicts each in turn.
     progress : bool, default=False
         Progress bar over training time points (and permutations).
 
@@ -464,6 +520,7 @@ def temporal_generalization(decoder: Any, recording: Recording, cv: int | Any = 
     _check_time_resolved(recording, "temporal_generalization")
     check_number(n_permutations, "n_permutations", "temporal_generalization", low=0,
                  integer=True)
+    check_choice(batched, "batched", ("auto", True, False), "temporal_generalization")
     est, y, splits, names, scorers = _setup(decoder, recording, cv, scoring, groups,
                                             random_state)
     n_times = recording.n_times
@@ -471,13 +528,14 @@ def temporal_generalization(decoder: Any, recording: Recording, cv: int | Any = 
                disable=not progress, leave=False)
     primary = names[0]
     try:
-        scores = _generalization_scores(est, recording.responses, y, splits, scorers, bar)
+        scores = _generalization_scores(est, recording.responses, y, splits, scorers, bar,
+                                        batched)
         rng = np.random.default_rng(random_state)
         null = np.empty((n_permutations, n_times, n_times))
         for i in range(n_permutations):
             y_perm = _permuted(y, rng, False)
             perm = _generalization_scores(est, recording.responses, y_perm, splits,
-                                          {primary: scorers[primary]}, bar)
+                                          {primary: scorers[primary]}, bar, batched)
             null[i] = perm[primary].mean(axis=0)
     finally:
         bar.close()

@@ -59,6 +59,21 @@ def test_generalisation_breaks_at_the_code_switch(switching):
     np.testing.assert_allclose(res.diagonal(), over.mean(), atol=1e-12)
 
 
+def test_batched_fits_equal_one_time_point_at_a_time(switching):
+    rec, _ = switching
+    dec = LogisticDecoder(l2=0.1, device="cpu", tol=1e-12)
+    kw = {"cv": 4, "n_permutations": 5, "scoring": ["accuracy", "balanced_accuracy"]}
+    fast = decode_over_time(dec, rec, **kw)
+    slow = decode_over_time(dec, rec, batched=False, **kw)
+    for metric in fast.scores:
+        np.testing.assert_allclose(fast.scores[metric], slow.scores[metric], atol=1e-12)
+    np.testing.assert_allclose(fast.test.pvalues, slow.test.pvalues)
+    fast_g = temporal_generalization(dec, rec, cv=4)
+    slow_g = temporal_generalization(dec, rec, cv=4, batched=False)
+    np.testing.assert_allclose(fast_g.scores["accuracy"], slow_g.scores["accuracy"],
+                               atol=1e-12)
+
+
 def test_one_time_point_equals_cross_validate():
     rec, _ = time_resolved_population(15, 60, n_times=1, epoch=(0.0, 0.1), n_classes=3)
     res = decode_over_time(LogisticDecoder(l2=0.1, device="cpu"), rec, cv=3)
