@@ -727,9 +727,13 @@ def over_time(quick: bool, measure: Any, Row: Any) -> list[Any]:
     if importlib.util.find_spec("mne") is None:
         raise SkipBenchmark("MNE-Python is not installed (it is in the dev extras: "
                             "pip install -e '.[dev]')")
+    from neurodecode.evaluate import decode_over_time
+
     warm = np.random.default_rng(0).random((40, 5))  # first-call costs out of the timings
     LogisticDecoder(l2=1.0, device="cpu").fit(warm, np.arange(40) % 2)
     _sk_logistic(40, 1.0).fit(warm, np.arange(40) % 2)
+    tiny, _ = time_resolved_population(5, 30, n_times=3, n_classes=3, random_state=0)
+    decode_over_time(LogisticDecoder(l2=1.0, device="cpu"), tiny, 3)  # torch's LAPACK
     import mne.decoding  # noqa: F401  (import time out of the timings)
 
     rows: list[Any] = []

@@ -555,8 +555,11 @@ class LogisticDecoder(ClassifierDecoder, TorchDecoder):
             warn_not_converged(self._owner, "batched L-BFGS", int(self.max_epochs),
                                float(self.tol))
         preds = []
+        test_buffer = np.empty((max(len(f.test) for f in folds), n_times, p))
         for f, W, b in zip(folds, coef, intercept):
-            X = np.asarray(responses[f.test], dtype=np.float64)  # (n_test, n_times, p)
+            X = test_buffer[:len(f.test)]  # (n_test, n_times, p), float64 as in predict
+            for j, trial in enumerate(f.test):  # row by row: no large temporaries
+                X[j] = responses[trial]
             n_test = len(X)
             if generalize:  # logits[train time, test time, trial]: one product
                 flat = X.reshape(n_test * n_times, p) @ W.reshape(n_times * q, p).T
