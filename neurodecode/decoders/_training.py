@@ -34,6 +34,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from .._threads import thread_budget
 from .._validation import check_choice, check_number
 from ._base import BaseDecoder, make_generator, resolve_device
 from ._core import EarlyStopping, Penalty, warn_not_converged
@@ -387,7 +388,15 @@ class TorchDecoder(BaseDecoder):
 
     def _train(self, X: torch.Tensor, T: torch.Tensor, n_outputs: int,
                generator: torch.Generator | None) -> nn.Module:
-        """Build and train the module; sets ``history_`` and ``n_iter_``."""
+        """Build and train the module; sets ``history_`` and ``n_iter_``. Small
+        trainings run on one CPU thread, large ones on the free cores
+        (:func:`~neurodecode._threads.thread_budget`)."""
+        work = 6.0 * X.numel() * max(n_outputs, 8) * int(self.max_epochs)
+        with thread_budget(work):
+            return self._train_module(X, T, n_outputs, generator)
+
+    def _train_module(self, X: torch.Tensor, T: torch.Tensor, n_outputs: int,
+                      generator: torch.Generator | None) -> nn.Module:
         module, train_rows, val_rows = self._start_training(X, n_outputs, generator)
         if val_rows is None:  # no copy of the data without early stopping
             train, val = (X, T), None
@@ -452,7 +461,7 @@ class TorchDecoder(BaseDecoder):
         was_training = module.training
         module.eval()
         try:
-            with torch.no_grad():
+            with torch.no_grad(), thread_budget(2.0 * X.size * 8):
                 outs = [self._forward(module, self._standardize(
                     self._as_tensor(X[a:a + _PREDICT_CHUNK], param.device, param.dtype)))
                     for a in range(0, X.shape[0], _PREDICT_CHUNK)]

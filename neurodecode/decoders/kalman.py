@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy.linalg import pinvh
 
+from .._threads import thread_budget
 from .._typing import ArrayLike
 from .._validation import check_number
 from ..data import Recording
@@ -464,7 +465,9 @@ class KalmanDecoder(SegmentedRegressor):
         """
         Xv = np.asarray(self._validate_X(X), dtype=np.float64)
         seg = self._segments(X, segments, len(Xv))
-        return self._outputs_to_predictions(self._states(Xv, seg))
+        n_states = len(self.A_)
+        with thread_budget(Xv.shape[1] ** 2 * n_states):  # per step: one thread when small
+            return self._outputs_to_predictions(self._states(Xv, seg))
 
     def _states(self, X: np.ndarray, seg: Segments) -> np.ndarray:
         """Filtered or smoothed states of every bin (original units)."""

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from scipy.special import log_softmax, softmax
 from torch import nn
 
+from .._threads import thread_budget
 from .._validation import check_choice, check_number
 from ._core import standardization, standardize
 from ._segments import (
@@ -147,7 +148,7 @@ class _RNNBase(TorchDecoder):
         Xs = self._standardize(self._as_tensor(X, param.device, param.dtype))
         windows = self._windows(Xs, seg)
         module.eval()
-        with torch.no_grad():
+        with torch.no_grad(), thread_budget(6.0 * windows.numel() * int(self.hidden)):
             outs = [module(windows[a:a + _PREDICT_CHUNK])
                     for a in range(0, len(windows), _PREDICT_CHUNK)]
         return torch.cat(outs).cpu().numpy().astype(np.float64)

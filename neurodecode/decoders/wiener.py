@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .._threads import thread_budget
 from .._typing import ArrayLike
 from .._validation import check_number
 from ._core import standardization
@@ -136,8 +137,10 @@ class WienerCascadeDecoder(SegmentedRegressor):
     ------
     ValueError
         At ``fit``, for a negative ``n_lags`` or ``l2``, a ``degree`` below 1, a
-        categorical Recording, a segment shorter than one window (named in the message),
-        or segment ids that do not match ``X``.
+        categorical Recording, no segment as long as one window (the first is named in
+        the message), or segment ids that do not match ``X``. Shorter segments add no
+        training bins at ``fit`` and are decoded at ``predict`` like any segment's first
+        bins.
 
     See Also
     --------
@@ -214,15 +217,20 @@ class WienerCascadeDecoder(SegmentedRegressor):
         n = int(self.n_lags)
         return n, (0 if self.causal else n)
 
-    def _segments(self, X: Any, segments: ArrayLike | None, n_samples: int) -> Segments:
+    def _segments(self, X: Any, segments: ArrayLike | None, n_samples: int, *,
+                  fitting: bool) -> Segments:
+        """The segments; at ``fit`` at least one must hold a whole window (segments
+        shorter than a window add no training bins; at ``predict`` their bins read the
+        training mean where the window leaves the segment)."""
         seg = resolve_segments(X, segments, n_samples, self._owner)
         before, after = self._window()
         length = before + after + 1
-        if length > 1:
+        if fitting and length > 1 and len(seg) and seg.lengths.max() < length:
             seg.require_length(
                 length, self._owner,
                 f"n_lags={self.n_lags}{'' if self.causal else ' with causal=False'} makes "
-                f"windows of {length} bins, which never cross a segment boundary")
+                f"windows of {length} bins, which never cross a segment boundary, and no "
+                "segment holds a whole window to fit on")
         return seg
 
     def fit(self, X: Any, y: Any = None, segments: ArrayLike | None = None
@@ -253,7 +261,7 @@ class WienerCascadeDecoder(SegmentedRegressor):
         """
         self._check_params()
         Xv, y_fit = self._validate_fit(X, y)
-        seg = self._segments(X, segments, len(Xv))
+        seg = self._segments(X, segments, len(Xv), fitting=True)
         Z = self._fit_standardizer(np.asarray(Xv, dtype=np.float64))
         before, after = self._window()
         windows, complete = history_windows(Z, seg, before, after, Z.mean(axis=0))
@@ -292,11 +300,12 @@ class WienerCascadeDecoder(SegmentedRegressor):
         ndarray of shape (n_samples, n_targets)
         """
         Xv = np.asarray(self._validate_X(X), dtype=np.float64)
-        seg = self._segments(X, segments, len(Xv))
+        seg = self._segments(X, segments, len(Xv), fitting=False)
         before, after = self._window()
         windows, _ = history_windows(Xv, seg, before, after, self.history_fill_)
         flat = windows.reshape(len(Xv), -1)
-        return flat @ self.coef_.reshape(len(self.coef_), -1).T + self.intercept_
+        with thread_budget(2.0 * flat.size * len(self.coef_)):
+            return flat @ self.coef_.reshape(len(self.coef_), -1).T + self.intercept_
 
     def predict(self, X: Any, segments: ArrayLike | None = None) -> np.ndarray:
         """Decode the stimulus of every bin.

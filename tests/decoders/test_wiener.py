@@ -169,10 +169,12 @@ def test_causality_is_named():
     ({"n_lags": 9}, {"segments": np.repeat([0, 1], 30)}, does_not_raise()),
     ({"n_lags": 10, "causal": False}, {"segments": np.repeat([0, 1], [21, 39])},
      does_not_raise()),
-    ({"n_lags": 10}, {"segments": np.repeat([4, 5], [50, 10])},
-     pytest.raises(ValueError, match=r"segment 1 \(id 5, samples 50..59\) has 10 sample")),
-    ({"n_lags": 10, "causal": False}, {"segments": np.repeat([0, 1], [20, 40])},
-     pytest.raises(ValueError, match="has 20 sample.*windows of 21 bins")),
+    ({"n_lags": 10}, {"segments": np.repeat([4, 5], [50, 10])}, does_not_raise()),
+    ({"n_lags": 10}, {"segments": np.repeat(np.arange(6), 10)},
+     pytest.raises(ValueError, match=r"segment 0 \(id 0, samples 0..9\) has 10 sample.*"
+                                     r"\(6 segments are this short\)")),
+    ({"n_lags": 10, "causal": False}, {"segments": np.repeat([0, 1, 2], 20)},
+     pytest.raises(ValueError, match="has 20 sample.*windows of 21 bins.*no segment holds")),
     ({}, {"segments": np.zeros(61, dtype=int)},
      pytest.raises(ValueError, match="X has 60, segments has 61")),
     ({}, {"segments": np.zeros((60, 1), dtype=int)}, pytest.raises(ValueError, match="1-D")),
@@ -190,12 +192,27 @@ def test_bad_input_gets_clear_errors(kwargs, fit_kw, expectation):
         WienerCascadeDecoder(**kwargs).fit(X, y, **fit_kw)
 
 
+def test_segments_shorter_than_a_window_are_decoded_and_skipped_in_training():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 3)), rng.normal(size=60)
+    ids = np.repeat([0, 1], [57, 3])
+    dec = WienerCascadeDecoder(n_lags=4).fit(X, y, segments=ids)
+    long_only = WienerCascadeDecoder(n_lags=4).fit(X[:57], y[:57])
+    np.testing.assert_allclose(dec.coef_, long_only.coef_)  # the short one adds no bins
+    pred = dec.predict(X, segments=ids)
+    np.testing.assert_allclose(pred[57:], dec.predict(X[57:]))  # decoded alone, the same
+    fill = np.tile(dec.history_fill_, (4, 1))  # the bins before the segment: training mean
+    first = np.vstack([fill, X[57:58]]).reshape(1, -1) @ dec.coef_.reshape(1, -1).T
+    np.testing.assert_allclose(dec.predict_linear(X, segments=ids)[57],
+                               first[0] + dec.intercept_)
+
+
 def test_predict_checks_segments_and_categorical_recordings_are_refused():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(60, 3)), rng.normal(size=60)
     dec = WienerCascadeDecoder(n_lags=4).fit(X, y)
-    with pytest.raises(ValueError, match=r"segment 1 \(id 1, samples 57..59\) has 3 sample"):
-        dec.predict(X, segments=np.repeat([0, 1], [57, 3]))
+    with pytest.raises(ValueError, match="X has 60, segments has 59"):
+        dec.predict(X, segments=np.zeros(59, dtype=int))
     with pytest.raises(ValueError, match="categorical"):
         WienerCascadeDecoder().fit(Recording(X, np.where(y > 0, "a", "b"), kind="categorical"))
 
