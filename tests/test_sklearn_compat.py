@@ -19,6 +19,8 @@ from neurodecode.decoders import (
     LogisticDecoder,
     MLPClassifierDecoder,
     MLPDecoder,
+    ModuleClassifierDecoder,
+    ModuleDecoder,
     PerceptronDecoder,
     WienerCascadeDecoder,
 )
@@ -42,6 +44,12 @@ def single_thread():
 
 FAST_NET = dict(hidden=(16,), batch_size=None, lr=1e-2, max_epochs=50, device="cpu")
 
+
+def deep_net_relu(n_inputs, n_outputs):
+    """The Neuromatch DeepNetReLU shape (one hidden ReLU layer) for any data size."""
+    return torch.nn.Sequential(torch.nn.Linear(n_inputs, 16), torch.nn.ReLU(),
+                               torch.nn.Linear(16, n_outputs))
+
 # One instance per solver / code path; small epoch budgets keep the checks fast.
 ESTIMATORS = [
     LinearDecoder(device="cpu"),                      # closed form
@@ -53,6 +61,9 @@ ESTIMATORS = [
     MLPDecoder(hidden=(16, 8), dropout=0.2, batch_norm=True, batch_size=16, max_epochs=20,
                early_stopping=True, device="cpu"),
     MLPClassifierDecoder(**FAST_NET),
+    ModuleDecoder(deep_net_relu, batch_size=None, lr=1e-2, max_epochs=50, device="cpu"),
+    ModuleClassifierDecoder(deep_net_relu, batch_size=None, lr=1e-2, max_epochs=50,
+                            device="cpu"),
     PerceptronDecoder(),
     PerceptronDecoder(multiclass="argmax"),
     KalmanDecoder(),                                  # filter over time

@@ -8,7 +8,8 @@ weights only.
 
 Regression (linear stimuli; circular ones via ``(cos, sin)`` and ``period``)
     :class:`LinearDecoder` (OLS / ridge in closed form, lasso / elastic net by FISTA),
-    :class:`MLPDecoder` (ReLU network; ``hidden=(200,)`` is "DeepNetReLU").
+    :class:`MLPDecoder` (ReLU network; ``hidden=(200,)`` is "DeepNetReLU"),
+    :class:`ModuleDecoder` (any torch module of yours, in the same training loop).
 Over time (consecutive time bins; ``fit`` and ``predict`` take ``segments=...``)
     :class:`KalmanDecoder` (linear-Gaussian state model of the kinematics, filtered over
     each segment; ``smooth=True`` is the non-causal RTS smoother),
@@ -16,7 +17,8 @@ Over time (consecutive time bins; ``fit`` and ``predict`` take ``segments=...``)
     :class:`RNNDecoder` and :class:`RNNClassifierDecoder` (GRU / LSTM / simple RNN over a
     causal window of past bins).
 Classification (categorical or binned stimuli)
-    :class:`LogisticDecoder`, :class:`MLPClassifierDecoder`, :class:`PerceptronDecoder`.
+    :class:`LogisticDecoder`, :class:`MLPClassifierDecoder`, :class:`PerceptronDecoder`,
+    :class:`ModuleClassifierDecoder`.
 Building blocks
     :class:`BaseDecoder`, :class:`RegressorDecoder`, :class:`ClassifierDecoder`,
     :class:`TorchDecoder` (the training loop as overridable steps), :func:`ridge_path`,
@@ -44,6 +46,7 @@ from .kalman import KalmanDecoder
 from .linear import LinearDecoder, ridge_path
 from .logistic import LogisticDecoder
 from .mlp import MLPClassifierDecoder, MLPDecoder
+from .module import ModuleClassifierDecoder, ModuleDecoder
 from .perceptron import PerceptronDecoder
 from .rnn import RNNClassifierDecoder, RNNDecoder
 from .wiener import WienerCascadeDecoder
@@ -57,6 +60,8 @@ __all__ = [
     "LogisticDecoder",
     "MLPClassifierDecoder",
     "MLPDecoder",
+    "ModuleClassifierDecoder",
+    "ModuleDecoder",
     "PerceptronDecoder",
     "RNNClassifierDecoder",
     "RNNDecoder",

@@ -442,7 +442,8 @@ class BaseDecoder(BaseEstimator, ABC):
         return save_decoder(self, path)
 
     @classmethod
-    def load(cls, path: str | Path, *, device: str | torch.device | None = None) -> BaseDecoder:
+    def load(cls, path: str | Path, *, device: str | torch.device | None = None,
+             module: Any = None) -> BaseDecoder:
         """Load a decoder written by :meth:`save` (never unpickles arbitrary objects).
 
         Parameters
@@ -451,6 +452,9 @@ class BaseDecoder(BaseEstimator, ABC):
             Folder written by :meth:`save`.
         device : str or torch.device, optional
             Where to put the weights; defaults to the decoder's own ``device`` parameter.
+        module : torch.nn.Module or callable, optional
+            The user's module of a saved :class:`~neurodecode.decoders.ModuleDecoder`
+            (see :func:`~neurodecode.decoders.load`).
 
         Returns
         -------
@@ -466,7 +470,21 @@ class BaseDecoder(BaseEstimator, ABC):
         """
         from ._io import load_decoder
 
-        return load_decoder(path, device=device, expected=cls)
+        return load_decoder(path, device=device, expected=cls, module=module)
+
+    def _saved_params(self) -> dict[str, Any]:
+        """The parameters as :meth:`save` writes them (JSON values)."""
+        return dict(self.get_params(deep=False))
+
+    @classmethod
+    def _loaded_params(cls, params: dict[str, Any], module: Any = None) -> dict[str, Any]:
+        """The constructor's arguments from the saved parameters (see :meth:`load`)."""
+        if module is not None:
+            raise TypeError(
+                f"module= is for loading a ModuleDecoder; this folder holds a {cls.__name__}, "
+                "whose network neurodecode builds itself."
+            )
+        return params
 
     def _module_dims(self) -> tuple[int, int] | None:
         """``(n_inputs, n_outputs)`` of ``module_`` (for rebuilding it on load)."""

@@ -93,7 +93,7 @@ def save_decoder(decoder: BaseDecoder, path: str | Path) -> Path:
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "class": type(decoder).__name__,
-        "params": _jsonable(decoder.get_params(deep=False), "the parameters"),
+        "params": _jsonable(decoder._saved_params(), "the parameters"),
         "state": state,
         "arrays": arrays,
         "module_dims": _jsonable(decoder._module_dims() if hasattr(decoder, _MODULE)
@@ -128,7 +128,8 @@ def _restore_value(value: Any) -> Any:
 
 
 def load_decoder(path: str | Path, *, device: str | torch.device | None = None,
-                 expected: type[BaseDecoder] | None = None) -> BaseDecoder:
+                 expected: type[BaseDecoder] | None = None, module: Any = None
+                 ) -> BaseDecoder:
     """Read a decoder written by :func:`save_decoder` (see :func:`load`)."""
     folder = Path(path)
     for name in (CONFIG, WEIGHTS):
@@ -146,6 +147,7 @@ def load_decoder(path: str | Path, *, device: str | torch.device | None = None,
         )
     cls = _decoder_class(config["class"], expected)
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in config["params"].items()}
+    params = cls._loaded_params(params, module=module)
     if device is not None:
         params["device"] = device
     decoder = cls(**params)
@@ -167,7 +169,8 @@ def load_decoder(path: str | Path, *, device: str | torch.device | None = None,
     return decoder
 
 
-def load(path: str | Path, *, device: str | torch.device | None = None) -> BaseDecoder:
+def load(path: str | Path, *, device: str | torch.device | None = None,
+         module: Any = None) -> BaseDecoder:
     """Load any decoder saved with ``decoder.save(path)``.
 
     Parameters
@@ -176,6 +179,10 @@ def load(path: str | Path, *, device: str | torch.device | None = None) -> BaseD
         Folder holding ``config.json`` and ``weights.pt``.
     device : str or torch.device, optional
         Where to put the weights; defaults to the saved ``device`` parameter.
+    module : torch.nn.Module or callable, optional
+        For a :class:`~neurodecode.decoders.ModuleDecoder`: the user's module (the saved
+        file names it but holds no code). Needed when it was an instance, or when its
+        function or class is not importable from an already imported module.
 
     Returns
     -------
@@ -201,4 +208,4 @@ def load(path: str | Path, *, device: str | torch.device | None = None) -> BaseD
     >>> bool(np.allclose(same.predict(X), dec.predict(X)))
     True
     """
-    return load_decoder(path, device=device, expected=None)
+    return load_decoder(path, device=device, expected=None, module=module)

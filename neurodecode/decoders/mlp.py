@@ -244,7 +244,175 @@ _TRAINING_DOC = """
         Show a progress bar over epochs."""
 
 
-class MLPDecoder(RegressorDecoder, _MLPBase):
+class NetworkRegressor(RegressorDecoder):
+    """What every network regressor shares, whatever its module: the ``loss`` (see
+    :class:`MLPDecoder`'s Notes), the target scaling, ``fit`` and ``predict`` (not used
+    directly)."""
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        check_choice(self.loss, "loss", LOSSES, self._owner)
+
+    def _loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The mean over samples of the data term named by ``loss`` (class Notes)."""
+        diff = output - target
+        if self.loss == "mae":
+            per_output = diff.abs()
+        elif self.loss == "huber":
+            per_output = F.huber_loss(output, target, reduction="none", delta=1.0)
+        elif self.loss == "poisson":
+            per_output = torch.exp(output) - target * output
+        else:
+            per_output = 0.5 * diff * diff
+        return per_output.sum(dim=1).mean()
+
+    def _n_module_outputs(self) -> int:
+        return self._n_targets()
+
+    def fit(self, X: Any, y: Any = None) -> Any:
+        """Train the network.
+
+        Parameters
+        ----------
+        X : array-like or Tensor of shape (n_samples, n_neurons), or Recording
+            Responses; a circular or linear Recording brings its stimulus (``y=None``).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Stimulus to decode.
+
+        Returns
+        -------
+        self
+            The fitted decoder.
+
+        Raises
+        ------
+        ValueError
+            For bad hyperparameters or inputs (see the class docstring).
+        """
+        X, T = self._prepare_fit(X, y)
+        self._fit_module(X, T, T.shape[1])
+        return self
+
+    def _prepare_fit(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Check parameters and inputs; return the responses and the (standardised)
+        training targets. Sets ``period_``, ``n_outputs_`` and the target scaling."""
+        self._check_params()
+        X, y = self._validate_fit(X, y)
+        T = self._targets(y)
+        self.target_mean_, self.target_scale_ = None, None
+        if self.loss == "poisson":
+            if self.period_ is not None:
+                raise ValueError(
+                    f"loss='poisson' in {self._owner} is for counts; a circular stimulus "
+                    "(period set) is decoded through (cos, sin). Use loss='mse'.")
+            if (T < 0).any():
+                raise ValueError(
+                    f"loss='poisson' in {self._owner} needs non-negative targets (counts); "
+                    f"y holds {int((T < 0).sum())} negative values (min {T.min():g}).")
+            return X, T
+        if self.period_ is None and self.standardize:
+            self.target_mean_, self.target_scale_ = standardization(T)
+            T = standardize(T, self.target_mean_, self.target_scale_)
+        return X, T
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Decode the stimulus.
+
+        Parameters
+        ----------
+        X : array-like or Tensor of shape (n_samples, n_neurons), or Recording
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Angles in ``[0, period)`` for circular stimuli, values otherwise.
+
+        Raises
+        ------
+        NotFittedError
+            Before :meth:`fit`.
+        """
+        out = self._outputs(X)
+        if self.loss == "poisson":
+            out = np.exp(out)
+        if self.target_mean_ is not None:
+            out = out * self.target_scale_ + self.target_mean_
+        return self._outputs_to_predictions(out)
+
+
+class NetworkClassifier(ClassifierDecoder):
+    """What every network classifier shares, whatever its module: softmax cross-entropy
+    on one logit per class, ``fit``, ``predict_proba`` (not used directly)."""
+
+    def _loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Mean softmax cross-entropy."""
+        return F.cross_entropy(output, target)
+
+    def _n_module_outputs(self) -> int:
+        return len(self.classes_)
+
+    def fit(self, X: Any, y: Any = None) -> Any:
+        """Train the network.
+
+        Parameters
+        ----------
+        X : array-like or Tensor of shape (n_samples, n_neurons), or Recording
+            Responses; a categorical Recording brings its labels (``y=None``).
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self
+            The fitted decoder.
+
+        Raises
+        ------
+        ValueError
+            For bad hyperparameters or inputs (see the class docstring).
+        """
+        X, codes = self._prepare_fit(X, y)
+        self._fit_module(X, codes, self._n_module_outputs())
+        return self
+
+    def _prepare_fit(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Check parameters and inputs; return the responses and class codes (sets
+        ``classes_``)."""
+        self._check_params()
+        return self._validate_fit(X, y)
+
+    def _scores(self, X: Any) -> np.ndarray:
+        return self._outputs(X)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities (softmax of the logits).
+
+        Parameters
+        ----------
+        X : array-like or Tensor of shape (n_samples, n_neurons), or Recording
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Columns in ``classes_`` order.
+        """
+        return softmax(self._outputs(X), axis=1)
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like or Tensor of shape (n_samples, n_neurons), or Recording
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        return log_softmax(self._outputs(X), axis=1)
+
+
+class MLPDecoder(NetworkRegressor, _MLPBase):
     __doc__ = f"""ReLU network read-out of a continuous or circular stimulus.
 
     ``MLPDecoder(hidden=(200,))`` is the "DeepNetReLU" of Stringer et al. (2021) and of
@@ -374,98 +542,7 @@ class MLPDecoder(RegressorDecoder, _MLPBase):
         self.random_state = random_state
         self.progress = progress
 
-    def _check_params(self) -> None:
-        super()._check_params()
-        check_choice(self.loss, "loss", LOSSES, self._owner)
-
-    def _loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """The mean over samples of the data term named by ``loss`` (class Notes)."""
-        diff = output - target
-        if self.loss == "mae":
-            per_output = diff.abs()
-        elif self.loss == "huber":
-            per_output = F.huber_loss(output, target, reduction="none", delta=1.0)
-        elif self.loss == "poisson":
-            per_output = torch.exp(output) - target * output
-        else:
-            per_output = 0.5 * diff * diff
-        return per_output.sum(dim=1).mean()
-
-    def _n_module_outputs(self) -> int:
-        return self._n_targets()
-
-    def fit(self, X: Any, y: Any = None) -> MLPDecoder:
-        """Train the network.
-
-        Parameters
-        ----------
-        X : array-like or Tensor of shape (n_samples, n_neurons), or Recording
-            Responses; a circular or linear Recording brings its stimulus (``y=None``).
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Stimulus to decode.
-
-        Returns
-        -------
-        self : MLPDecoder
-            The fitted decoder.
-
-        Raises
-        ------
-        ValueError
-            For bad hyperparameters or inputs (see the class docstring).
-        """
-        X, T = self._prepare_fit(X, y)
-        self._fit_module(X, T, T.shape[1])
-        return self
-
-    def _prepare_fit(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Check parameters and inputs; return the responses and the (standardised)
-        training targets. Sets ``period_``, ``n_outputs_`` and the target scaling."""
-        self._check_params()
-        X, y = self._validate_fit(X, y)
-        T = self._targets(y)
-        self.target_mean_, self.target_scale_ = None, None
-        if self.loss == "poisson":
-            if self.period_ is not None:
-                raise ValueError(
-                    f"loss='poisson' in {self._owner} is for counts; a circular stimulus "
-                    "(period set) is decoded through (cos, sin). Use loss='mse'.")
-            if (T < 0).any():
-                raise ValueError(
-                    f"loss='poisson' in {self._owner} needs non-negative targets (counts); "
-                    f"y holds {int((T < 0).sum())} negative values (min {T.min():g}).")
-            return X, T
-        if self.period_ is None and self.standardize:
-            self.target_mean_, self.target_scale_ = standardization(T)
-            T = standardize(T, self.target_mean_, self.target_scale_)
-        return X, T
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Decode the stimulus.
-
-        Parameters
-        ----------
-        X : array-like or Tensor of shape (n_samples, n_neurons), or Recording
-
-        Returns
-        -------
-        ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Angles in ``[0, period)`` for circular stimuli, values otherwise.
-
-        Raises
-        ------
-        NotFittedError
-            Before :meth:`fit`.
-        """
-        out = self._outputs(X)
-        if self.loss == "poisson":
-            out = np.exp(out)
-        if self.target_mean_ is not None:
-            out = out * self.target_scale_ + self.target_mean_
-        return self._outputs_to_predictions(out)
-
-
-class MLPClassifierDecoder(ClassifierDecoder, _MLPBase):
+class MLPClassifierDecoder(NetworkClassifier, _MLPBase):
     __doc__ = f"""ReLU network classifier of a categorical (or binned) stimulus.
 
     Parameters
@@ -558,70 +635,3 @@ class MLPClassifierDecoder(ClassifierDecoder, _MLPBase):
         self.device = device
         self.random_state = random_state
         self.progress = progress
-
-    def _loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """Mean softmax cross-entropy."""
-        return F.cross_entropy(output, target)
-
-    def _n_module_outputs(self) -> int:
-        return len(self.classes_)
-
-    def fit(self, X: Any, y: Any = None) -> MLPClassifierDecoder:
-        """Train the network.
-
-        Parameters
-        ----------
-        X : array-like or Tensor of shape (n_samples, n_neurons), or Recording
-            Responses; a categorical Recording brings its labels (``y=None``).
-        y : array-like of shape (n_samples,)
-            Class labels.
-
-        Returns
-        -------
-        self : MLPClassifierDecoder
-            The fitted decoder.
-
-        Raises
-        ------
-        ValueError
-            For bad hyperparameters or inputs (see the class docstring).
-        """
-        X, codes = self._prepare_fit(X, y)
-        self._fit_module(X, codes, self._n_module_outputs())
-        return self
-
-    def _prepare_fit(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Check parameters and inputs; return the responses and class codes (sets
-        ``classes_``)."""
-        self._check_params()
-        return self._validate_fit(X, y)
-
-    def _scores(self, X: Any) -> np.ndarray:
-        return self._outputs(X)
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities (softmax of the logits).
-
-        Parameters
-        ----------
-        X : array-like or Tensor of shape (n_samples, n_neurons), or Recording
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-            Columns in ``classes_`` order.
-        """
-        return softmax(self._outputs(X), axis=1)
-
-    def predict_log_proba(self, X: Any) -> np.ndarray:
-        """Logarithm of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : array-like or Tensor of shape (n_samples, n_neurons), or Recording
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        return log_softmax(self._outputs(X), axis=1)
