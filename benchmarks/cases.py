@@ -794,6 +794,15 @@ def movement(quick: bool, measure: Any, Row: Any) -> list[Any]:
     return rows
 
 
+def gru_throughput(quick: bool, measure: Any, Row: Any) -> list[Any]:
+    """RNNDecoder("gru") training throughput on a large synthetic input (20,000 bins x
+    171 neurons, window 10, hidden 256; --quick: 3,000 bins, hidden 64) beside a plain
+    PyTorch loop, with the share of the float32 matmul peak (benchmarks/movement.py)."""
+    import movement as bench
+
+    return bench.gru_throughput_rows(quick, measure, Row)
+
+
 BENCHMARKS = {
     "ridge_sweep": ridge_sweep,
     "logistic_sweep": logistic_sweep,
@@ -805,4 +814,5 @@ BENCHMARKS = {
     "small_real": small_real,
     "over_time": over_time,
     "movement": movement,
+    "gru_throughput": gru_throughput,
 }
