@@ -60,6 +60,47 @@ class _RecurrentNet(nn.Module):
         return self.out(self.dropout(states[:, -1]))
 
 
+class _Windows:
+    """Every sample's window of bins, ``padded[rows]``, gathered only for the samples a
+    batch uses: the training loop indexes it like a tensor of shape
+    (n_samples, window, n_features), and a batch becomes a tensor in ``_train_step`` /
+    ``_evaluate``. The full tensor would hold ``window`` copies of the responses."""
+
+    def __init__(self, padded: torch.Tensor, rows: torch.Tensor) -> None:
+        self.padded, self.rows = padded, rows
+
+    @property
+    def shape(self) -> torch.Size:
+        return torch.Size((len(self.rows), self.rows.shape[1], self.padded.shape[1]))
+
+    @property
+    def device(self) -> torch.device:
+        return self.padded.device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.padded.dtype
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def numel(self) -> int:
+        return self.rows.numel() * self.padded.shape[1]
+
+    def new_zeros(self, *size: Any, **kwargs: Any) -> torch.Tensor:
+        return self.padded.new_zeros(*size, **kwargs)
+
+    def __getitem__(self, idx: Any) -> _Windows:
+        return _Windows(self.padded, self.rows[idx])
+
+    def gather(self) -> torch.Tensor:
+        return self.padded[self.rows]
+
+
+def _gathered(X: Any) -> torch.Tensor:
+    return X.gather() if isinstance(X, _Windows) else X
+
+
 class _RNNBase(TorchDecoder):
     """Parameters, windows and module shared by the recurrent regressor and classifier."""
 
@@ -84,11 +125,19 @@ class _RNNBase(TorchDecoder):
         w = int(self.window)
         return (w - 1, 0) if self.causal else (w // 2, w - w // 2 - 1)
 
-    def _windows(self, Xs: torch.Tensor, seg: Segments) -> torch.Tensor:
-        """(n, window, n_features): each sample's window, zeros outside its segment."""
+    def _windows(self, Xs: torch.Tensor, seg: Segments) -> _Windows:
+        """(n, window, n_features): each sample's window, zeros outside its segment,
+        gathered batch by batch (see :class:`_Windows`)."""
         rows = window_rows(seg, *self._window_span())
         padded = torch.cat([Xs, Xs.new_zeros(1, Xs.shape[1])])
-        return padded[torch.as_tensor(rows, device=Xs.device)]
+        return _Windows(padded, torch.as_tensor(rows, device=Xs.device))
+
+    def _train_step(self, module: nn.Module, optimizer: torch.optim.Optimizer,
+                    X: Any, T: torch.Tensor) -> torch.Tensor:
+        return super()._train_step(module, optimizer, _gathered(X), T)
+
+    def _evaluate(self, module: nn.Module, X: Any, T: torch.Tensor) -> torch.Tensor:
+        return super()._evaluate(module, _gathered(X), T)
 
     def _check_segments(self, seg: Segments) -> None:
         if int(self.window) > seg.lengths.max():
@@ -149,7 +198,7 @@ class _RNNBase(TorchDecoder):
         windows = self._windows(Xs, seg)
         module.eval()
         with torch.no_grad(), thread_budget(6.0 * windows.numel() * int(self.hidden)):
-            outs = [module(windows[a:a + _PREDICT_CHUNK])
+            outs = [module(_gathered(windows[a:a + _PREDICT_CHUNK]))
                     for a in range(0, len(windows), _PREDICT_CHUNK)]
         return torch.cat(outs).cpu().numpy().astype(np.float64)
 
