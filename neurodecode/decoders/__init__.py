@@ -21,7 +21,9 @@ Classification (categorical or binned stimuli)
     :class:`ModuleClassifierDecoder`.
 Building blocks
     :class:`BaseDecoder`, :class:`RegressorDecoder`, :class:`ClassifierDecoder`,
-    :class:`TorchDecoder` (the training loop as overridable steps), :func:`ridge_path`,
+    :class:`TorchDecoder` (the training loop as overridable steps), training callbacks
+    (:class:`Checkpoint`, :class:`LRScheduler`, :class:`GradientClipping`,
+    :class:`TensorBoard`, :class:`Callback`), :func:`ridge_path`,
     :func:`circular_score`, :func:`load` (read what ``decoder.save(path)`` wrote).
 
 How the package is laid out: ``_core`` holds the conventions every decoder shares, each
@@ -42,6 +44,7 @@ from ._base import BaseDecoder, ClassifierDecoder, RegressorDecoder, circular_sc
 from ._io import load
 from ._training import TorchDecoder
 from .basis import BasisDecoder
+from .callbacks import Callback, Checkpoint, GradientClipping, LRScheduler, TensorBoard
 from .kalman import KalmanDecoder
 from .linear import LinearDecoder, ridge_path
 from .logistic import LogisticDecoder
@@ -54,8 +57,12 @@ from .wiener import WienerCascadeDecoder
 __all__ = [
     "BaseDecoder",
     "BasisDecoder",
+    "Callback",
+    "Checkpoint",
     "ClassifierDecoder",
+    "GradientClipping",
     "KalmanDecoder",
+    "LRScheduler",
     "LinearDecoder",
     "LogisticDecoder",
     "MLPClassifierDecoder",
@@ -66,6 +73,7 @@ __all__ = [
     "RNNClassifierDecoder",
     "RNNDecoder",
     "RegressorDecoder",
+    "TensorBoard",
     "TorchDecoder",
     "WienerCascadeDecoder",
     "circular_score",

@@ -473,8 +473,12 @@ class BaseDecoder(BaseEstimator, ABC):
         return load_decoder(path, device=device, expected=cls, module=module)
 
     def _saved_params(self) -> dict[str, Any]:
-        """The parameters as :meth:`save` writes them (JSON values)."""
-        return dict(self.get_params(deep=False))
+        """The parameters as :meth:`save` writes them (JSON values); training callbacks
+        are not part of a fitted decoder and are left out."""
+        params = dict(self.get_params(deep=False))
+        if "callbacks" in params:
+            params["callbacks"] = None
+        return params
 
     @classmethod
     def _loaded_params(cls, params: dict[str, Any], module: Any = None) -> dict[str, Any]:

@@ -194,6 +194,7 @@ class TorchDecoder(BaseDecoder):
         check_number(self.validation_fraction, "validation_fraction", owner, low=0, high=1,
                      low_inclusive=False, high_inclusive=False)
         resolve_device(self.device, owner)
+        self._callbacks()
 
     def _check_full_batch(self, name: str, solver_param: str) -> None:
         if name in _FULL_BATCH and self.batch_size is not None:
@@ -287,6 +288,7 @@ class TorchDecoder(BaseDecoder):
                 loss = loss + self._penalty(module, include_l1=not proximal)
             if backward:
                 loss.backward()
+                self._after_backward(module)
             if proximal and self.l1:
                 with torch.no_grad():
                     return loss.detach() + self.l1 * sum(
@@ -397,44 +399,86 @@ class TorchDecoder(BaseDecoder):
 
     def _train_module(self, X: torch.Tensor, T: torch.Tensor, n_outputs: int,
                       generator: torch.Generator | None) -> nn.Module:
+        from .callbacks import TrainingState
+
         module, train_rows, val_rows = self._start_training(X, n_outputs, generator)
         if val_rows is None:  # no copy of the data without early stopping
             train, val = (X, T), None
         else:
             train, val = (X[train_rows], T[train_rows]), (X[val_rows], T[val_rows])
         optimizer = self._make_optimizer(module, train[0])
-        history: dict[str, list[float]] = {"train_loss": [], "val_loss": []}
-        stop = EarlyStopping(tol=float(self.tol), patience=int(self.patience))
-        best_state, epoch = None, 0
+        callbacks = self._callbacks()
+        state = TrainingState(
+            decoder=self, module=module, optimizer=optimizer, generator=generator,
+            history={"train_loss": [], "val_loss": []},
+            stop=EarlyStopping(tol=float(self.tol), patience=int(self.patience)))
         self._set_dropout_generator(module, generator)
         module.train()
-        bar = tqdm(range(self.max_epochs), desc=self._owner, disable=not self.progress,
-                   leave=False)
+        self._active_callbacks = (callbacks, state)
         try:
+            for callback in callbacks:  # a resumed Checkpoint restores the state here
+                callback.on_train_begin(state)
+            bar = tqdm(range(state.epoch, int(self.max_epochs)), desc=self._owner,
+                       disable=not self.progress, leave=False)
             for epoch in bar:
                 loss = float(self._run_epoch(module, optimizer, *train, generator))
                 self._check_loss(loss, epoch)
-                history["train_loss"].append(loss)
+                logs = {"train_loss": loss}
                 monitored = loss
                 if val is not None:
-                    monitored = float(self._evaluate(module, *val))
-                    history["val_loss"].append(monitored)
-                stopping = stop.update(monitored)
-                if stop.improved and val is not None:
-                    best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
+                    monitored = logs["val_loss"] = float(self._evaluate(module, *val))
+                stopping = state.stop.update(monitored)
+                if state.stop.improved and val is not None:
+                    state.best_state = {k: v.detach().clone()
+                                        for k, v in module.state_dict().items()}
+                state.epoch = epoch + 1
+                for callback in callbacks:  # they may log more (e.g. the learning rate)
+                    stopping = bool(callback.on_epoch_end(state, logs)) or stopping
+                for key, value in logs.items():
+                    state.history.setdefault(key, []).append(float(value))
+                for callback in callbacks:
+                    callback.on_epoch_logged(state)
                 bar.set_postfix(loss=f"{monitored:.4g}", refresh=False)
                 if stopping:
                     break
-        finally:
             bar.close()
+        finally:
+            self._active_callbacks = None
             self._set_dropout_generator(module, None)
-        if best_state is not None:
-            module.load_state_dict(best_state)
+            for callback in callbacks:
+                callback.on_train_end(state)
+        if state.best_state is not None:
+            module.load_state_dict(state.best_state)
         module.eval()
-        self.history_ = history
-        self.n_iter_ = epoch + 1
-        self._capped = not stop.stopped
+        self.history_ = state.history
+        self.n_iter_ = max(state.epoch, 1)
+        self._capped = not state.stop.stopped
         return module
+
+    def _callbacks(self) -> list[Any]:
+        """The ``callbacks`` parameter as a list, checked (none for decoders without it)."""
+        from .callbacks import Callback
+
+        given = getattr(self, "callbacks", None)
+        if given is None:
+            return []
+        items = [given] if isinstance(given, Callback) else given
+        if not isinstance(items, (list, tuple)) or not all(
+                isinstance(c, Callback) for c in items):
+            raise TypeError(
+                f"The 'callbacks' parameter of {self._owner} must be a list of callbacks "
+                "(Checkpoint, LRScheduler, GradientClipping, TensorBoard, or subclasses of "
+                f"neurodecode.decoders.callbacks.Callback). Got {given!r} instead."
+            )
+        return list(items)
+
+    def _after_backward(self, module: nn.Module) -> None:
+        """The callbacks' gradient hooks (clipping), between backward and step."""
+        active = getattr(self, "_active_callbacks", None)
+        if active:
+            callbacks, state = active
+            for callback in callbacks:
+                callback.on_after_backward(state)
 
     def _warn_if_capped(self) -> None:
         """:class:`~neurodecode.exceptions.ConvergenceWarning` when a convex full-batch

@@ -159,6 +159,7 @@ class _MLPBase(TorchDecoder):
 
     def _has_fast_cv(self) -> bool:
         return (not self.batch_norm and self.optimizer in ("adam", "sgd")
+                and not self._callbacks()
                 and self.activation == "relu" and not self.residual
                 and getattr(self, "loss", "mse") == "mse")
 
@@ -241,7 +242,11 @@ _TRAINING_DOC = """
         (through a local ``torch.Generator``): the same seed gives the same fit on a
         device.
     progress : bool, default=False
-        Show a progress bar over epochs."""
+        Show a progress bar over epochs.
+    callbacks : list of Callback, optional
+        Training callbacks (:mod:`neurodecode.decoders.callbacks`): ``Checkpoint`` (save
+        and resume), ``LRScheduler``, ``GradientClipping``, ``TensorBoard`` or your own.
+        Every value they log is kept in ``history_``. Not saved with the decoder."""
 
 
 class NetworkRegressor(RegressorDecoder):
@@ -519,6 +524,7 @@ class MLPDecoder(NetworkRegressor, _MLPBase):
         device: str | torch.device = "auto",
         random_state: Any = None,
         progress: bool = False,
+        callbacks: Any = None,
     ) -> None:
         self.hidden = hidden
         self.l1 = l1
@@ -541,6 +547,7 @@ class MLPDecoder(NetworkRegressor, _MLPBase):
         self.device = device
         self.random_state = random_state
         self.progress = progress
+        self.callbacks = callbacks
 
 class MLPClassifierDecoder(NetworkClassifier, _MLPBase):
     __doc__ = f"""ReLU network classifier of a categorical (or binned) stimulus.
@@ -615,6 +622,7 @@ class MLPClassifierDecoder(NetworkClassifier, _MLPBase):
         device: str | torch.device = "auto",
         random_state: Any = None,
         progress: bool = False,
+        callbacks: Any = None,
     ) -> None:
         self.hidden = hidden
         self.l1 = l1
@@ -635,3 +643,4 @@ class MLPClassifierDecoder(NetworkClassifier, _MLPBase):
         self.device = device
         self.random_state = random_state
         self.progress = progress
+        self.callbacks = callbacks

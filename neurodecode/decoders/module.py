@@ -139,7 +139,7 @@ class _ModuleBase(TorchDecoder):
 
     # ------------------------------------------------------------ saving
     def _saved_params(self) -> dict[str, Any]:
-        params = dict(self.get_params(deep=False))
+        params = super()._saved_params()
         kind = "instance" if isinstance(self.module, nn.Module) else "callable"
         params["module"] = {"reference": _reference(self.module), "kind": kind}
         return params
@@ -248,6 +248,7 @@ class ModuleDecoder(NetworkRegressor, _ModuleBase):
         device: str | torch.device = "auto",
         random_state: Any = None,
         progress: bool = False,
+        callbacks: Any = None,
     ) -> None:
         self.module = module
         self.l1 = l1
@@ -266,6 +267,7 @@ class ModuleDecoder(NetworkRegressor, _ModuleBase):
         self.device = device
         self.random_state = random_state
         self.progress = progress
+        self.callbacks = callbacks
 
     def _outputs_meaning(self, n_outputs: int) -> str:
         if self.period_ is not None:
@@ -326,6 +328,7 @@ class ModuleClassifierDecoder(NetworkClassifier, _ModuleBase):
         device: str | torch.device = "auto",
         random_state: Any = None,
         progress: bool = False,
+        callbacks: Any = None,
     ) -> None:
         self.module = module
         self.l1 = l1
@@ -342,6 +345,7 @@ class ModuleClassifierDecoder(NetworkClassifier, _ModuleBase):
         self.device = device
         self.random_state = random_state
         self.progress = progress
+        self.callbacks = callbacks
 
     def _outputs_meaning(self, n_outputs: int) -> str:
         return f"one logit per class: {n_outputs} classes"

@@ -236,6 +236,8 @@ _DOC = """
     device : str or torch.device, default="auto"
     random_state : int, RandomState or None, default=None
     progress : bool, default=False
+    callbacks : list of Callback, optional
+        Training callbacks (:mod:`neurodecode.decoders.callbacks`), as on the MLP decoders.
 """
 
 
@@ -288,7 +290,7 @@ class RNNDecoder(SegmentedRegressor, _RNNBase):
                  batch_size: int | None = 256, tol: float = 1e-4, patience: int = 10,
                  early_stopping: bool = True, validation_fraction: float = 0.1,
                  device: str | torch.device = "auto", random_state: Any = None,
-                 progress: bool = False) -> None:
+                 progress: bool = False, callbacks: Any = None) -> None:
         self.cell = cell
         self.hidden = hidden
         self.n_layers = n_layers
@@ -310,6 +312,7 @@ class RNNDecoder(SegmentedRegressor, _RNNBase):
         self.device = device
         self.random_state = random_state
         self.progress = progress
+        self.callbacks = callbacks
 
     def _loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """``1/(2n) sum_i ||t_i - output_i||^2``."""
@@ -395,7 +398,7 @@ class RNNClassifierDecoder(SegmentedClassifier, _RNNBase):
                  batch_size: int | None = 256, tol: float = 1e-4, patience: int = 10,
                  early_stopping: bool = True, validation_fraction: float = 0.1,
                  device: str | torch.device = "auto", random_state: Any = None,
-                 progress: bool = False) -> None:
+                 progress: bool = False, callbacks: Any = None) -> None:
         self.cell = cell
         self.hidden = hidden
         self.n_layers = n_layers
@@ -416,6 +419,7 @@ class RNNClassifierDecoder(SegmentedClassifier, _RNNBase):
         self.device = device
         self.random_state = random_state
         self.progress = progress
+        self.callbacks = callbacks
 
     def _loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Mean softmax cross-entropy."""

@@ -199,7 +199,9 @@ def plot_loss_curves(source: Any, *, ax: Axes | None = None) -> Figure:
     ----------
     source : CVResult (with ``return_models=True``), a fitted decoder, or a list of them
         Anything with a ``history_`` dict of per-epoch ``"train_loss"`` (and optionally
-        ``"val_loss"``); pipelines are searched for their last step.
+        ``"val_loss"``); pipelines are searched for their last step. Each model's
+        training (solid) and validation (dashed) curves share a colour and are named in
+        the legend ("fold 2 train", "fold 2 validation").
     ax : matplotlib Axes, optional
 
     Returns
@@ -218,6 +220,7 @@ def plot_loss_curves(source: Any, *, ax: Axes | None = None) -> Figure:
         models = [models]
     fig, ax = _axes(ax)
     found = False
+    unit = "fold" if isinstance(source, CVResult) else "model"
     for k, m in enumerate(models):
         m = m.steps[-1][1] if hasattr(m, "steps") else m
         m = getattr(m, "estimator_", m)
@@ -225,10 +228,12 @@ def plot_loss_curves(source: Any, *, ax: Axes | None = None) -> Figure:
         if not hist or "train_loss" not in hist:
             continue
         found = True
-        (line,) = ax.plot(hist["train_loss"], label="train" if k == 0 else None)
+        name = f"{unit} {k + 1} " if len(models) > 1 else ""
+        (line,) = ax.plot(np.arange(1, len(hist["train_loss"]) + 1), hist["train_loss"],
+                          label=f"{name}train")
         if hist.get("val_loss"):
-            ax.plot(hist["val_loss"], ls="--", color=line.get_color(),
-                    label="validation" if k == 0 else None)
+            ax.plot(np.arange(1, len(hist["val_loss"]) + 1), hist["val_loss"], ls="--",
+                    color=line.get_color(), label=f"{name}validation")
     if not found:
         raise ValueError("None of the models has a loss history (history_['train_loss']).")
     ax.set_xlabel("epoch")

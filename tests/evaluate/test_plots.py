@@ -66,3 +66,9 @@ def test_loss_curves_need_histories(rec):
 
     fig = plot_loss_curves([Fake(), Fake()])
     assert len(fig.axes[0].lines) == 4
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["model 1 train", "model 1 validation", "model 2 train",
+                      "model 2 validation"]  # every line named, one colour per model
+    lines = fig.axes[0].lines
+    assert lines[0].get_color() == lines[1].get_color() != lines[2].get_color()
+    assert list(lines[0].get_xdata()) == [1, 2, 3]  # epochs count from 1
