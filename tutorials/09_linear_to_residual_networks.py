@@ -99,17 +99,22 @@ print(f"Cramér-Rao bound on the median error: {bound:.2f} deg")
 # function as a linear regression. Trained on the mean squared error by full-batch
 # gradient descent, it converges to the least-squares weights, which `LinearDecoder`
 # computes in closed form. (This is the course's first exercise: the linear network
-# *is* OLS; gradient descent is just a slow way to solve it.)
+# *is* OLS; gradient descent is just a slow way to solve it.) With training its
+# predictions come within a small distance of the closed form's (Adam's fixed step size
+# leaves it jittering around the solution); how many epochs that takes grows with the
+# number of neurons per trial.
 
 # %%
 ols = LinearDecoder(l2=1e-3, period=180.0, device="cpu").fit(X_train, y_train)
-linear_net = MLPDecoder(hidden=(), l2=1e-3, batch_size=None, lr=1e-2, max_epochs=3000,
-                        tol=1e-10, patience=20, period=180.0, device="cpu",
-                        random_state=SEED).fit(X_train, y_train)
-gap = np.max(np.abs(linear_net.predict(X_test) - ols.predict(X_test)))
-print(f"closed form: {median_error(ols, X_test, y_test):.2f} deg, gradient descent: "
-      f"{median_error(linear_net, X_test, y_test):.2f} deg "
-      f"(largest difference in a prediction: {gap:.2f} deg)")
+print(f"closed form: {median_error(ols, X_test, y_test):.2f} deg")
+for epochs in (100, 1000, 4000):
+    linear_net = MLPDecoder(hidden=(), l2=1e-3, batch_size=None, lr=1e-2, max_epochs=epochs,
+                            tol=0.0, patience=epochs, period=180.0, device="cpu",
+                            random_state=SEED).fit(X_train, y_train)
+    gap = np.median(np.abs(circular_error(ols.predict(X_test), linear_net.predict(X_test),
+                                          period=180.0)))
+    print(f"gradient descent, {epochs:>4} epochs: {median_error(linear_net, X_test, y_test):.2f}"
+          f" deg (median distance from the closed form's predictions: {gap:.3f} deg)")
 
 # %% [markdown]
 # ## 2. Shallow vs deep ReLU networks
@@ -222,9 +227,12 @@ half = scheduled(EPOCHS // 2).fit(X_train, y_train)  # "interrupted" half way
 resumed = scheduled(EPOCHS, resume=True).fit(X_train, y_train)
 straight = MLPDecoder(hidden=(200,), **common, callbacks=[
     LRScheduler("step", step_size=10, gamma=0.5)]).fit(X_train, y_train)
-same = np.allclose(resumed.predict(X_test), straight.predict(X_test))
+same = np.abs(circular_error(straight.predict(X_test), resumed.predict(X_test),
+                             period=180.0)).max()
 print(f"learning rate by epoch: {resumed.history_['lr'][:3]} ... {resumed.history_['lr'][-1]:.2g}")
-print(f"resumed run equals the uninterrupted one: {same}")
+print(f"resumed vs uninterrupted run: predictions differ by at most {same:.2g} deg (zero up "
+      "to rounding; on a busy machine the thread count, and with it the order of "
+      "floating-point sums, can change between runs)")
 print(f"files: {sorted(p.name for p in (run_dir / 'checkpoint').iterdir())}")
 
 # %% [markdown]
