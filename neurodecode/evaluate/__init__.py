@@ -40,9 +40,13 @@ from .plots import (
     plot_sweep,
 )
 from .scaling import AsymptoteFit, ScalingResult, fit_asymptote, scaling_curve
+from .sessions import SessionsResult, decode_sessions, pseudo_population
 from .splits import ContiguousKFold, make_splits
 
 __all__ = [
+    "SessionsResult",
+    "decode_sessions",
+    "pseudo_population",
     "AsymptoteFit",
     "ClusterTest",
     "GeneralizationResult",

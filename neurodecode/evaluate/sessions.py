@@ -220,7 +220,7 @@ def _local_client(n_sessions: int, n_workers: int | None) -> Any:
 
     workers = n_workers or max(1, min(available_threads(), n_sessions))
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None)
+                           dashboard_address=":0")
     return Client(cluster)
 
 
@@ -395,7 +395,7 @@ def pseudo_population(recordings: Sequence[Recording], *, n_per_condition: int |
     recording : Recording
         Pseudo-trials x (all sessions' neurons), the stimulus of each pseudo-trial, and
         ``trial_id`` = the fold (0 .. cv - 1) whose training (even) or test (odd) part it
-        belongs to, as ``2 * fold + is_test``. ``recording.extra["sources"]`` is an int
+        belongs to, as ``2 * fold + is_test``. ``recording.meta["sources"]`` is an int
         array (n_pseudo_trials, n_sessions) of the real trial each session contributed.
     splits : list of (train, test) index arrays
         Fold ``k``: its training and its test pseudo-trials.
@@ -420,9 +420,11 @@ def pseudo_population(recordings: Sequence[Recording], *, n_per_condition: int |
         raise ValueError("pseudo_population needs at least one recording.")
     for k, r in enumerate(recordings):
         if not isinstance(r, Recording) or r.is_time_resolved:
+            what = ("time-resolved (pick a time with .at(t) or .mean_over(a, b))"
+                    if isinstance(r, Recording) else f"a {type(r).__name__}")
             raise ValueError(
                 f"pseudo_population pools trials x neurons Recordings; recording {k} is "
-                f"{'time-resolved (pick a time with .at(t) or .mean_over(a, b))' if isinstance(r, Recording) else type(r).__name__}."
+                f"{what}."
             )
         if r.kind != "categorical" and len(np.unique(r.stimulus)) > max(20, r.n_samples // 5):
             raise ValueError(
@@ -482,6 +484,7 @@ def pseudo_population(recordings: Sequence[Recording], *, n_per_condition: int |
     first = recordings[0]
     rec = Recording(np.vstack(responses), np.asarray(stimulus), kind=first.kind,
                     period=first.period, trial_id=np.asarray(fold_ids),
-                    response_type=first.response_type)
-    rec.extra["sources"] = np.vstack(sources)
+                    response_type=first.response_type,
+                    meta={"source": f"pseudo-population of {len(recordings)} sessions",
+                          "sources": np.vstack(sources)})
     return rec, splits
