@@ -794,6 +794,79 @@ def movement(quick: bool, measure: Any, Row: Any) -> list[Any]:
     return rows
 
 
+# --------------------------------------------------------------------------- many sessions
+SESSIONS = {"n_sessions": 24, "n_trials": 300, "n_neurons": 200, "n_classes": 8}
+SESSIONS_GRID = {"l2": [1e-3, 1e-2, 1e-1, 1.0]}
+
+
+def _worker_peak_mb(client: Any) -> float:
+    """Largest resident-set high-water mark of the cluster's worker processes (MB)."""
+    import resource
+
+    def peak() -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    return max(client.run(peak).values())
+
+
+def sessions(quick: bool, measure: Any, Row: Any) -> list[Any]:
+    """Many sessions on Dask (issue 17): ``decode_sessions`` of 24 synthetic sessions (300
+    trials x 200 neurons, 8 orientation classes; --quick: 6 sessions of 120 x 60), a
+    nested logistic search of l2 per session, on a LocalCluster of this machine's cores
+    vs the same call run sequentially in one process. Results must be identical; the
+    cluster's start-up is timed with it."""
+    import importlib.util
+
+    from neurodecode.data import orientation_population
+    from neurodecode.evaluate import decode_sessions
+
+    if importlib.util.find_spec("distributed") is None:
+        raise SkipBenchmark("dask.distributed is not installed (pip install "
+                            "'neurodecode-toolkit[distributed]')")
+    from distributed import Client, LocalCluster
+
+    cfg = dict(SESSIONS)
+    if quick:
+        cfg.update(n_sessions=6, n_trials=120, n_neurons=60)
+    recs = [orientation_population(cfg["n_neurons"], cfg["n_trials"], random_state=s)[0]
+            .bin_stimulus(cfg["n_classes"]) for s in range(cfg["n_sessions"])]
+    dec = LogisticDecoder(device="cpu")
+    kw = dict(cv=5, grid=SESSIONS_GRID, inner_cv=3, scoring="accuracy")
+    seq, seq_s, seq_mb = measure(lambda: decode_sessions(recs, dec, client="sequential", **kw))
+    import os
+
+    workers = max(1, min(os.cpu_count() or 1, cfg["n_sessions"]))
+
+    def on_cluster() -> Any:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=":0")
+        with Client(cluster) as client:
+            result = decode_sessions(recs, dec, client=client, **kw)
+            result.worker_peak_mb = _worker_peak_mb(client)
+        cluster.close()
+        return result
+
+    par, par_s, par_mb = measure(on_cluster)
+    same = all(a["scores"] == b["scores"] and a.get("chosen") == b.get("chosen")
+               for a, b in zip(par.rows, seq.rows))
+    acc = float(np.nanmean(par.session_means()))
+    return [Row(
+        name="sessions: decode_sessions on a LocalCluster",
+        size=(f"{cfg['n_sessions']} sessions x {cfg['n_trials']} trials x "
+              f"{cfg['n_neurons']} neurons, {cfg['n_classes']} classes"),
+        nd_seconds=par_s, peer="the same call, sequential in one process",
+        peer_seconds=seq_s, nd_accuracy=acc,
+        peer_accuracy=float(np.nanmean(seq.session_means())),
+        metric="mean nested-CV accuracy over sessions", tolerance=0.0, nd_peak_mb=par_mb,
+        peer_peak_mb=seq_mb, target=1.0,
+        note=(f"decode_sessions(LogisticDecoder(), grid={SESSIONS_GRID}, cv=5, inner_cv=3): "
+              f"{workers} single-threaded worker processes (cluster start-up and shutdown "
+              f"timed) vs client='sequential'. Per-session results identical: {same}. Peak "
+              f"resident memory of a worker {par.worker_peak_mb:.0f} MB (the main process's "
+              "added peak is in the MB column)."),
+    )]
+
+
 def gru_throughput(quick: bool, measure: Any, Row: Any) -> list[Any]:
     """RNNDecoder("gru") training throughput on a large synthetic input (20,000 bins x
     171 neurons, window 10, hidden 256; --quick: 3,000 bins, hidden 64) beside a plain
@@ -815,4 +888,5 @@ BENCHMARKS = {
     "over_time": over_time,
     "movement": movement,
     "gru_throughput": gru_throughput,
+    "sessions": sessions,
 }
