@@ -24,6 +24,8 @@ _HELP = {
     "demo": "the main job on built-in data: simulate, write and read NWB, decode, report",
     "inspect": "what an NWB, HDF5, MATLAB or NPZ file holds that can be decoded",
     "decode": "cross-validated decoding of one NWB file with one decoder",
+    "decode-many": "decode many NWB sessions, each a task on Dask (a local cluster by "
+                   "default), with a table per session and a summary across sessions",
     "compare": "sweep decoders and penalties on NWB files, with paired statistics",
 }
 _EPILOG = {
@@ -31,6 +33,8 @@ _EPILOG = {
               "--stimulus stimCategory --decoder logistic --l2 0.01 --cv 5",
     "compare": "example: neurodecode compare session.nwb --stimulus ori --kind circular "
                "--period 180 --decoders linear,mlp --l2 1e-3,1e-2,1e-1",
+    "decode-many": "example: neurodecode decode-many \"sessions/*.nwb\" --stimulus "
+                   "orientation --window 0 0.5 --decoder linear --workers 2 --out many",
     "demo": "outputs: population.nwb, results.json, results.csv, folds.csv, sweep.png, "
             "predictions.png, error_by_stimulus.png, confusion.png, loss_curves.png, "
             "report.html, run.toml",
@@ -46,7 +50,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _add_option(parser: argparse.ArgumentParser, command: str, opt: Option) -> None:
     if opt.name == "path":
-        nargs = {"inspect": None, "decode": "?", "compare": "*"}[command]
+        nargs = {"inspect": None, "decode": "?", "compare": "*", "decode-many": "*"}[command]
         parser.add_argument("path", nargs=nargs, metavar="PATH", help=opt.help)
         return
     kwargs: dict[str, Any] = {"default": None, "help": opt.help}
@@ -111,6 +115,10 @@ def _dispatch(command: str, config: dict[str, Any], argv: Sequence[str]) -> None
         from .commands import run_decode
 
         run_decode(config, argv)
+    elif command == "decode-many":
+        from .many import run_decode_many
+
+        run_decode_many(config, argv)
     else:
         from .commands import run_compare
 

@@ -35,7 +35,7 @@ __all__ = [
 DECODERS = ("linear", "mlp", "logistic", "perceptron", "bayes")
 """Decoder names accepted by ``--decoder`` and ``--decoders``."""
 
-COMMANDS = ("demo", "inspect", "decode", "compare")
+COMMANDS = ("demo", "inspect", "decode", "decode-many", "compare")
 
 
 class UserError(Exception):
@@ -78,12 +78,15 @@ class Option:
     metavar: str | None = None
 
 
-_RUN = ("decode", "compare")
-_ALL_RUNS = ("demo", "decode", "compare")
+_RUN = ("decode", "decode-many", "compare")
+_ALL_RUNS = ("demo", "decode", "decode-many", "compare")
+_ONE_DECODER = ("decode", "decode-many")
 OPTIONS: tuple[Option, ...] = (
     Option("path", "path", None, "the NWB file to decode", ("decode", "inspect")),
     Option("path", "paths", None, "one or more NWB files (each gets its own sweep)",
            ("compare",)),
+    Option("path", "paths", None, "NWB files or quoted glob patterns (\"sessions/*.nwb\"), "
+           "one session each", ("decode-many",)),
     Option("stimulus", "str", None, "column of the intervals table to decode (required)",
            _RUN, metavar="COLUMN"),
     Option("intervals", "str", "trials", "intervals table that defines the trials "
@@ -108,16 +111,22 @@ OPTIONS: tuple[Option, ...] = (
            "permutation test", ("decode",)),
     Option("permutations", "int", 100, "label permutations of the --over-time cluster "
            "test (default: 100; 0: none)", ("decode",), low=0, metavar="N"),
-    Option("decoder", "str", "linear", "decoder (default: linear)", ("decode",),
+    Option("decoder", "str", "linear", "decoder (default: linear)", _ONE_DECODER,
            choices=DECODERS),
     Option("decoders", "names", None, "comma-separated decoders (default: every decoder "
            "that fits the stimulus)", ("compare",), metavar="NAMES"),
-    Option("l1", "float", None, "L1 penalty strength (default: the decoder's)", ("decode",),
-           low=0.0, metavar="X"),
-    Option("l2", "float", None, "L2 penalty strength (default: the decoder's)", ("decode",),
-           low=0.0, metavar="X"),
-    Option("dropout", "float", None, "dropout probability of the ReLU net", ("decode",),
+    Option("l1", "float", None, "L1 penalty strength (default: the decoder's)",
+           _ONE_DECODER, low=0.0, metavar="X"),
+    Option("l2", "float", None, "L2 penalty strength (default: the decoder's)",
+           _ONE_DECODER, low=0.0, metavar="X"),
+    Option("dropout", "float", None, "dropout probability of the ReLU net", _ONE_DECODER,
            low=0.0, high=1.0, metavar="X"),
+    Option("scheduler", "str", None, "address of a running Dask scheduler (default: a "
+           "local cluster of this machine's free cores)", ("decode-many",),
+           metavar="ADDRESS"),
+    Option("workers", "int", None, "worker processes of the local cluster (default: the "
+           "free cores; 0: no cluster, one session after another)", ("decode-many",),
+           low=0, metavar="N"),
     Option("l1", "floats", None, "L1 strengths to sweep, comma-separated", ("compare",),
            low=0.0, metavar="X,Y,..."),
     Option("l2", "floats", None, "L2 strengths to sweep, comma-separated", ("compare",),
