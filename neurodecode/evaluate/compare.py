@@ -254,7 +254,8 @@ def compare(decoders: dict[str, Any], recording: Recording, cv: int | Any = 5, *
 def sweep(decoder: Any, grid: dict[str, list[Any]], recording: Recording, cv: int | Any = 5, *,
           scoring: str | list[str] | None = None, progress: bool = False,
           random_state: int | None = 0, batched: bool | str = "auto",
-          max_memory: int | None = None, **kwargs: Any) -> ComparisonResult:
+          max_memory: int | None = None, client: Any = None,
+          **kwargs: Any) -> ComparisonResult:
     """Cross-validate one decoder over a grid of settings, every setting on the same splits.
 
     Parameters
@@ -276,6 +277,10 @@ def sweep(decoder: Any, grid: dict[str, list[Any]], recording: Recording, cv: in
     max_memory : int, optional
         Byte budget of one batch of stacked models (default: half the device's free
         memory); bigger sweeps are trained in chunks of models.
+    client : distributed.Client, optional
+        Spread the folds over a Dask cluster's workers (each fold, with all its settings,
+        one task; GPU workers use their GPU with ``device="auto"``), for sessions whose
+        sweep outgrows one machine. The scores equal a local sweep's.
     **kwargs
         Passed to :func:`cross_validate`.
 
@@ -303,7 +308,8 @@ def sweep(decoder: Any, grid: dict[str, list[Any]], recording: Recording, cv: in
     check_choice(batched, "batched", ("auto", True, False), "sweep")
     results = cross_validate_settings(decoder, recording, cv, settings, scoring=scoring,
                                       progress=progress, random_state=random_state,
-                                      batched=batched, max_memory=max_memory, **kwargs)
+                                      batched=batched, max_memory=max_memory,
+                                      client=client, **kwargs)
     first = results[0]
     return ComparisonResult(dict(zip(names, results)), dict(zip(names, settings)),
                             first.primary, first.greater_is_better[first.primary])

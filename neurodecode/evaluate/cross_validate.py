@@ -556,14 +556,17 @@ def cross_validate_settings(decoder: Any, recording: Recording, cv: int | Any,
                             groups: Any = None, gap: int | None = None,
                             n_permutations: int = 0, return_models: bool = False,
                             random_state: int | None = 0, progress: bool = False,
-                            batched: bool | str = "auto", max_memory: int | None = None
-                            ) -> list[CVResult]:
+                            batched: bool | str = "auto", max_memory: int | None = None,
+                            client: Any = None) -> list[CVResult]:
     """:func:`cross_validate` of ``decoder`` with each of several settings, same splits.
 
     All settings go to the decoder family's fast path at once where it has one
     (``decoder.cross_val_predictions``), else each model is fitted in turn. Parameters
     are those of :func:`cross_validate`, plus ``settings`` (a list of dicts of parameter
-    values, one per candidate) and ``max_memory`` (byte budget of stacked models).
+    values, one per candidate), ``max_memory`` (byte budget of stacked models) and
+    ``client`` (a ``distributed.Client``: each fold, with all its settings, is a task on
+    the cluster's workers, the responses sent to them once; permutation tests still run
+    here).
 
     Returns
     -------
@@ -598,9 +601,16 @@ def cross_validate_settings(decoder: Any, recording: Recording, cv: int | Any,
     bar = tqdm(total=total, desc="cross-validation", disable=not progress, leave=False)
     try:
         segments = segment_ids(recording)
-        preds, fit_t, models, fast = fold_predictions(
-            est, X, y, splits, est_settings, batched=batched, return_models=return_models,
-            max_memory=max_memory, bar=bar, segments=segments)
+        if client is not None:
+            preds, fit_t, models, fast = _distributed_fold_predictions(
+                client, est, X, y, splits, est_settings, batched=batched,
+                return_models=return_models, max_memory=max_memory, bar=bar,
+                segments=segments)
+        else:
+            preds, fit_t, models, fast = fold_predictions(
+                est, X, y, splits, est_settings, batched=batched,
+                return_models=return_models, max_memory=max_memory, bar=bar,
+                segments=segments)
         scored = [_scored(p, y, splits, scorers) for p in preds]
         nulls: list[dict[str, Any] | None] = [None] * len(settings)
         if n_permutations:
@@ -631,6 +641,37 @@ def cross_validate_settings(decoder: Any, recording: Recording, cv: int | Any,
             extra={"batched": fast},
         ))
     return results
+
+
+def _one_fold(est: Any, X: np.ndarray, y: np.ndarray, split: tuple, settings: list,
+              kwargs: dict[str, Any]) -> tuple:
+    """:func:`fold_predictions` of one split (a task on a Dask worker)."""
+    return fold_predictions(est, X, y, [split], settings, **kwargs)
+
+
+def _distributed_fold_predictions(client: Any, est: Any, X: np.ndarray, y: np.ndarray,
+                                  splits: list, settings: list[dict[str, Any]], *,
+                                  bar: Any, **kwargs: Any) -> tuple:
+    """:func:`fold_predictions` with every fold a task on ``client``'s workers (each
+    worker runs the family's fast path for all settings of its fold); merged in fold
+    order."""
+    from distributed import as_completed
+
+    X_remote, y_remote = client.scatter([X, y], broadcast=False)
+    futures = {client.submit(_one_fold, est, X_remote, y_remote, split, settings, kwargs,
+                             pure=False): k for k, split in enumerate(splits)}
+    per_fold: list[Any] = [None] * len(splits)
+    for future in as_completed(futures):
+        per_fold[futures[future]] = future.result()
+        bar.update(len(settings))
+    n = len(settings)
+    preds = [[per_fold[k][0][j][0] for k in range(len(splits))] for j in range(n)]
+    fit_t = np.column_stack([np.asarray(f[1]).reshape(n, -1)[:, 0] for f in per_fold]) \
+        if n else np.empty((0, len(splits)))
+    models = None
+    if per_fold[0][2] is not None:
+        models = [[per_fold[k][2][j][0] for k in range(len(splits))] for j in range(n)]
+    return preds, fit_t, models, all(f[3] for f in per_fold)
 
 
 def _permutation_test(est: Any, X: np.ndarray, y: np.ndarray, splits: list,

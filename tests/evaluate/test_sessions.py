@@ -178,3 +178,25 @@ def test_pseudo_population_checks_its_input():
     with pytest.raises(ValueError, match="continuous stimulus.*bin_stimulus"):
         pseudo_population([rec])
     assert make_splits  # used by users with the returned splits
+
+
+def test_sweep_spreads_folds_over_the_cluster(client):
+    from neurodecode.evaluate import sweep
+
+    rec, _ = orientation_population(40, 150, random_state=7)
+    grid = {"l2": [1e-2, 1.0, 100.0]}
+    here = sweep(LinearDecoder(), grid, rec, cv=4)
+    there = sweep(LinearDecoder(), grid, rec, cv=4, client=client, return_models=True)
+    assert there.best_params == here.best_params
+    for name in here.results:
+        for metric, values in here.results[name].scores.items():
+            np.testing.assert_allclose(there.results[name].scores[metric], values,
+                                       rtol=1e-12)
+        assert there.results[name].fit_time.shape == (4,)
+        assert len(there.results[name].models) == 4
+    binned = rec.bin_stimulus(4)
+    a = sweep(LogisticDecoder(device="cpu"), {"l2": [0.01, 1.0]}, binned, cv=3)
+    b = sweep(LogisticDecoder(device="cpu"), {"l2": [0.01, 1.0]}, binned, cv=3, client=client)
+    for name in a.results:
+        np.testing.assert_allclose(b.results[name].scores["accuracy"],
+                                   a.results[name].scores["accuracy"])
