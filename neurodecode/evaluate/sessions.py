@@ -24,7 +24,7 @@ import os
 import re
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -235,8 +235,10 @@ def decode_sessions(sessions: Sequence[Any], decoder_or_grid: Any, *,
 
     Parameters
     ----------
-    sessions : sequence of Recording or paths
-        The sessions; paths (or anything else) are read by ``loader`` on the worker.
+    sessions : sequence or dict of Recording or paths
+        The sessions; paths (or anything else) are read by ``loader`` on the worker. A
+        dict names them (its keys become the ``session`` column); otherwise paths name
+        themselves and Recordings their source.
     decoder_or_grid : estimator or dict of str to estimator
         One decoder, or several by label (each cross-validated on the same splits of
         every session, for a paired comparison across sessions).
@@ -291,6 +293,10 @@ def decode_sessions(sessions: Sequence[Any], decoder_or_grid: Any, *,
     >>> res.to_frame().shape[0], list(res.errors)
     (3, [])
     """
+    given_names = None
+    if isinstance(sessions, Mapping):
+        given_names = [str(k) for k in sessions]
+        sessions = list(sessions.values())
     sessions = list(sessions)
     if not sessions:
         raise ValueError("decode_sessions needs at least one session.")
@@ -298,7 +304,7 @@ def decode_sessions(sessions: Sequence[Any], decoder_or_grid: Any, *,
                 else {type(decoder_or_grid).__name__: decoder_or_grid})
     if not decoders:
         raise ValueError("decode_sessions needs at least one decoder.")
-    names = [_session_name(s, i) for i, s in enumerate(sessions)]
+    names = given_names or [_session_name(s, i) for i, s in enumerate(sessions)]
     if len(set(names)) != len(names):
         names = [f"{i}: {n}" for i, n in enumerate(names)]
     rows: list[dict[str, Any] | None] = [None] * len(sessions)
