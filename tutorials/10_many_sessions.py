@@ -50,7 +50,6 @@ QUICK = os.environ.get("NEURODECODE_QUICK", "0") not in ("", "0")
 FIGURES = Path(os.environ.get("NEURODECODE_FIGURES", "figures"))
 FIGURES.mkdir(parents=True, exist_ok=True)
 N_SESSIONS, N_TRIALS, N_NEURONS = (4, 120, 30) if QUICK else (12, 400, 80)
-CLIENT = "sequential" if QUICK else None  # None: a local Dask cluster of the free cores
 SEED = 0
 
 
@@ -59,6 +58,27 @@ def save(fig, name):
     fig.savefig(path, dpi=120)
     print(f"figure saved: {path}")
 
+
+# %% [markdown]
+# ## A cluster
+#
+# `decode_sessions(..., client=None)` starts a local cluster of worker *processes*, one
+# per free core, and closes it afterwards. Worker processes import the calling script
+# again, so a script must call it under `if __name__ == "__main__":`; a notebook needs
+# nothing. This lesson runs as a script too, so it starts a cluster of worker *threads*
+# in this process instead (fine here: the fits release Python's lock). On a real
+# cluster, `client` is a `distributed.Client` of dask-jobqueue's `SLURMCluster` (see the
+# README); nothing else changes. The quick version runs the sessions one after another.
+
+# %%
+if QUICK:
+    CLIENT = "sequential"
+else:
+    from distributed import Client
+
+    CLIENT = Client(processes=False, n_workers=2, threads_per_worker=1,
+                    dashboard_address=":0")
+    print(CLIENT)
 
 # %% [markdown]
 # ## A folder of sessions
@@ -176,3 +196,7 @@ save(fig, "pseudo_population")
 # With independent neurons, each session adds information, and accuracy climbs towards
 # 1 as neurons are pooled. On real data the climb is slower when sessions share
 # correlated noise, or when their neurons carry the same information.
+
+# %%
+if CLIENT != "sequential":
+    CLIENT.close()

@@ -219,8 +219,17 @@ def _local_client(n_sessions: int, n_workers: int | None) -> Any:
     from .._threads import available_threads
 
     workers = n_workers or max(1, min(available_threads(), n_sessions))
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=":0")
+    try:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=":0")
+    except Exception as err:  # noqa: BLE001 - Dask wraps the cause in several layers
+        raise RuntimeError(
+            f"Could not start a local Dask cluster of {workers} worker processes ({err}). "
+            "In a script, call decode_sessions under `if __name__ == \"__main__\":` (the "
+            "worker processes import the script again), pass a client of your own "
+            "(e.g. distributed.Client(processes=False) for threads), or "
+            "client='sequential'."
+        ) from err
     return Client(cluster)
 
 

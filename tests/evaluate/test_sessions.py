@@ -200,3 +200,20 @@ def test_sweep_spreads_folds_over_the_cluster(client):
     for name in a.results:
         np.testing.assert_allclose(b.results[name].scores["accuracy"],
                                    a.results[name].scores["accuracy"])
+
+
+def test_a_script_without_a_main_guard_gets_a_clear_error(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "lab_script.py"
+    script.write_text(
+        "from neurodecode.data import orientation_population\n"
+        "from neurodecode.decoders import LinearDecoder\n"
+        "from neurodecode.evaluate import decode_sessions\n"
+        "recs = [orientation_population(10, 60, random_state=s)[0] for s in range(2)]\n"
+        "decode_sessions(recs, LinearDecoder(), cv=3, n_workers=2)\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert done.returncode != 0
+    assert 'if __name__ == "__main__":' in done.stderr.splitlines()[-1]
