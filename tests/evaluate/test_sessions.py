@@ -217,3 +217,36 @@ def test_a_script_without_a_main_guard_gets_a_clear_error(tmp_path):
                           timeout=120, cwd=tmp_path)
     assert done.returncode != 0
     assert 'if __name__ == "__main__":' in done.stderr.splitlines()[-1]
+
+
+def test_pooled_discrimination_grows_as_the_fisher_information_predicts():
+    """Two nearby orientations; every session a different set of Poisson neurons from the
+    generator's tuning curves. For independent neurons Fisher information adds across
+    sessions, and the ideal discriminability of the two orientations is
+    d' = delta * sqrt(I); the pooled decoder's d' (from its held-out accuracy) must grow
+    with the pooled information like that, and never beat the ideal."""
+    from scipy.stats import norm
+
+    from neurodecode.data import Recording
+
+    theta, delta, n_trials = 60.0, 6.0, 300
+    rng = np.random.default_rng(0)
+    recs, infos = [], []
+    for s in range(6):
+        _, truth = orientation_population(6, 10, random_state=200 + s)
+        rates = truth.tuning(np.array([theta, theta + delta]))  # (2, n_neurons)
+        labels = np.repeat([0, 1], n_trials // 2)
+        recs.append(Recording(rng.poisson(rates[labels]).astype(float), labels,
+                              kind="categorical", response_type="counts"))
+        infos.append(float(truth.fisher_information(np.array([theta + delta / 2]))[0]))
+    measured, ideal = [], []
+    for k in (1, 3, 6):
+        rec, splits = pseudo_population(recs[:k], n_per_condition=150, cv=4, random_state=0)
+        acc = cross_validate(LogisticDecoder(l2=1e-3, device="cpu"), rec, splits,
+                             scoring="accuracy").mean()
+        measured.append(2 * norm.ppf(min(acc, 0.999)))  # accuracy = Phi(d' / 2)
+        ideal.append(delta * np.sqrt(sum(infos[:k])))
+    assert measured[0] < measured[1] < measured[2]
+    assert all(m <= i * 1.1 for m, i in zip(measured, ideal))  # never beats the ideal
+    growth, predicted = measured[2] / measured[0], ideal[2] / ideal[0]
+    assert abs(growth / predicted - 1) < 0.35, (measured, ideal)
