@@ -306,6 +306,10 @@ class LinearDecoder(RegressorDecoder, TorchDecoder):
         deterministic).
     progress : bool, default=False
         Show a progress bar over epochs, or over the stages of the closed form.
+    callbacks : list of Callback, optional
+        Training callbacks of the torch solvers (:mod:`neurodecode.decoders.callbacks`:
+        checkpoints, learning-rate schedules, TensorBoard); not with the closed form or
+        SciPy (an error says so). Not saved with the decoder.
 
     Attributes
     ----------
@@ -393,6 +397,7 @@ class LinearDecoder(RegressorDecoder, TorchDecoder):
         device: str | torch.device = "auto",
         random_state: Any = None,
         progress: bool = False,
+        callbacks: Any = None,
     ) -> None:
         self.l1 = l1
         self.l2 = l2
@@ -410,6 +415,7 @@ class LinearDecoder(RegressorDecoder, TorchDecoder):
         self.device = device
         self.random_state = random_state
         self.progress = progress
+        self.callbacks = callbacks
 
     # ------------------------------------------------------------ solver choice
     def _optimizer_name(self) -> str:
@@ -430,6 +436,12 @@ class LinearDecoder(RegressorDecoder, TorchDecoder):
             raise ValueError(
                 f"early_stopping=True applies to the gradient solvers of {self._owner}, not to "
                 "the closed form. Use solver='fista', 'adam' or 'sgd', or early_stopping=False."
+            )
+        if name in ("numpy", "closed_form") and self._callbacks():
+            raise ValueError(
+                f"Training callbacks apply to the gradient solvers of {self._owner}; the "
+                "closed form has no epochs. Use solver='fista', 'adam' or 'sgd', or no "
+                "callbacks."
             )
         if name in ("numpy", "closed_form", "fista"):
             self._check_full_batch(name, "solver")

@@ -190,6 +190,10 @@ class LogisticDecoder(ClassifierDecoder, TorchDecoder):
         Seeds mini-batch order and the validation split.
     progress : bool, default=False
         Show a progress bar over epochs.
+    callbacks : list of Callback, optional
+        Training callbacks of the torch solvers (:mod:`neurodecode.decoders.callbacks`:
+        checkpoints, learning-rate schedules, TensorBoard); not with the closed form or
+        SciPy (an error says so). Not saved with the decoder.
 
     Attributes
     ----------
@@ -261,6 +265,7 @@ class LogisticDecoder(ClassifierDecoder, TorchDecoder):
         device: str | torch.device = "auto",
         random_state: Any = None,
         progress: bool = False,
+        callbacks: Any = None,
     ) -> None:
         self.l1 = l1
         self.l2 = l2
@@ -277,6 +282,7 @@ class LogisticDecoder(ClassifierDecoder, TorchDecoder):
         self.device = device
         self.random_state = random_state
         self.progress = progress
+        self.callbacks = callbacks
 
     # ------------------------------------------------------------ solver choice
     def _optimizer_name(self) -> str:
@@ -294,6 +300,12 @@ class LogisticDecoder(ClassifierDecoder, TorchDecoder):
                 f"l1={self.l1!r}): L-BFGS needs a smooth objective. Use solver='fista' or "
                 "'auto'."
             )
+        if name == "scipy" and self._callbacks():
+            raise ValueError(
+                f"Training callbacks in {self._owner} need a torch solver ('lbfgs', 'adam', "
+                "'sgd' or 'fista'); solver='scipy' runs SciPy's own loop. Use solver='auto' "
+                "or no callbacks."
+            )
         if name == "scipy" and self.early_stopping:
             raise ValueError(
                 f"early_stopping=True in {self._owner} needs a torch solver ('lbfgs', 'adam', "
@@ -306,6 +318,7 @@ class LogisticDecoder(ClassifierDecoder, TorchDecoder):
         """``"scipy"`` (float64 NumPy/SciPy) or ``"torch"``, by the solver and the size."""
         if self.solver == "scipy" or (
                 self.solver == "auto" and self.l1 == 0 and not self.early_stopping
+                and not self._callbacks()
                 and use_numpy_engine(n_samples, n_features, self.device)):
             return "scipy"
         return "torch"
@@ -448,7 +461,8 @@ class LogisticDecoder(ClassifierDecoder, TorchDecoder):
 
     def _has_fast_cv(self) -> bool:
         return (self.l1 == 0 and self.solver in ("auto", "scipy", "lbfgs")
-                and self.batch_size is None and not self.early_stopping)
+                and self.batch_size is None and not self.early_stopping
+                and not self._callbacks())
 
     def _fast_cv(self, candidates: list[Any], folds: list[FoldData], X: np.ndarray,
                  y: np.ndarray, *,

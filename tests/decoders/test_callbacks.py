@@ -186,3 +186,26 @@ def test_checkpoint_monitoring_validation_needs_early_stopping(data, tmp_path):
     X, y = data
     with pytest.raises(ValueError, match="'val_loss' needs early_stopping=True"):
         _net(max_epochs=1, callbacks=[Checkpoint(tmp_path, monitor="val_loss")]).fit(X, y)
+
+
+def test_convex_decoders_take_callbacks_on_their_torch_solvers(data, tmp_path):
+    from neurodecode.decoders import LinearDecoder, LogisticDecoder
+
+    X, y = data
+    spy = _GradNorms()
+    lin = LinearDecoder(solver="adam", lr=1e-2, max_epochs=5, device="cpu",
+                        callbacks=[spy, LRScheduler("step", step_size=1, gamma=0.5)]).fit(X, y)
+    assert spy.norms and lin.history_["lr"][-1] == pytest.approx(1e-2 * 0.5 ** 5)
+    with pytest.raises(ValueError, match="closed form has no epochs"):
+        LinearDecoder(callbacks=[spy]).fit(X, y)
+    labels = y > 0
+    logi = LogisticDecoder(l2=0.1, device="cpu",
+                           callbacks=[Checkpoint(tmp_path / "logistic")]).fit(X, labels)
+    assert (tmp_path / "logistic" / "last.pt").is_file()
+    assert logi.score(X, labels) == pytest.approx(
+        LogisticDecoder(l2=0.1, device="cpu").fit(X, labels).score(X, labels), abs=0.02)
+    with pytest.raises(ValueError, match="solver='scipy' runs SciPy's own loop"):
+        LogisticDecoder(solver="scipy", callbacks=[spy]).fit(X, labels)
+    plain = LogisticDecoder(l2=0.1, device="cpu")
+    assert plain._engine(*X.shape) == "scipy"
+    assert LogisticDecoder(l2=0.1, callbacks=[spy])._engine(*X.shape) == "torch"
