@@ -838,12 +838,15 @@ def sessions(quick: bool, measure: Any, Row: Any) -> list[Any]:
     workers = max(1, min(os.cpu_count() or 1, cfg["n_sessions"]))
 
     def on_cluster() -> Any:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=":0")
-        with Client(cluster) as client:
-            result = decode_sessions(recs, dec, client=client, **kw)
-            result.worker_peak_mb = _worker_peak_mb(client)
-        cluster.close()
+        from neurodecode.evaluate.sessions import _environ_kept
+
+        with _environ_kept():  # Dask's OMP_NUM_THREADS=1 is for its workers, not here
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=":0")
+            with Client(cluster) as client:
+                result = decode_sessions(recs, dec, client=client, **kw)
+                result.worker_peak_mb = _worker_peak_mb(client)
+            cluster.close()
         return result
 
     par, par_s, par_mb = measure(on_cluster)

@@ -84,8 +84,9 @@ def test_movement_rows_agree_with_neural_decoding(run_module, tmp_path):
     assert "| movement: Kalman |" in text and "| movement: LSTM |" in text
     assert "Best decoder:" in text
     if (cases.SHARED_DATA / cases.PEYRACHE_HD).is_file():
-        hd = by_name["movement: head direction (GRU)"]
-        assert hd.metric == "median error (deg)" and 0 < hd.nd_accuracy < 90
+        hd = by_name["movement: head direction (recurrent, nested)"]
+        assert hd.metric == "nested CV median error (deg)" and 0 < hd.nd_accuracy < 90
+        assert "chosen (cell/hidden) per fold" in hd.note
 
 
 def test_rows_without_a_peer_are_reports(run_module):

@@ -18,13 +18,14 @@ fold's training and test trials.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import socket
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -212,6 +213,22 @@ def _write_atomic(path: Path, row: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+@contextlib.contextmanager
+def _environ_kept() -> Iterator[None]:
+    """Undo what Dask writes into this process's environment when it starts worker
+    processes (``OMP_NUM_THREADS=1`` and the like, meant for the workers): left there,
+    they would cap every later computation of the caller at one thread."""
+    before = dict(os.environ)
+    try:
+        yield
+    finally:
+        for key in set(os.environ) - set(before):
+            del os.environ[key]
+        for key, value in before.items():
+            if os.environ.get(key) != value:
+                os.environ[key] = value
+
+
 def _local_client(n_sessions: int, n_workers: int | None) -> Any:
     """A LocalCluster of worker processes with one thread each, at most one per core."""
     from distributed import Client, LocalCluster
@@ -220,8 +237,9 @@ def _local_client(n_sessions: int, n_workers: int | None) -> Any:
 
     workers = n_workers or max(1, min(available_threads(), n_sessions))
     try:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=":0")
+        with _environ_kept():
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=":0")
     except Exception as err:  # noqa: BLE001 - Dask wraps the cause in several layers
         raise RuntimeError(
             f"Could not start a local Dask cluster of {workers} worker processes ({err}). "
@@ -342,6 +360,8 @@ def decode_sessions(sessions: Sequence[Any], decoder_or_grid: Any, *,
         bar.update(1)
 
     own = None
+    kept = _environ_kept()  # Dask's worker (re)starts write OMP_NUM_THREADS=1 here
+    kept.__enter__()
     try:
         if client == SEQUENTIAL:
             for i in todo:
@@ -369,6 +389,7 @@ def decode_sessions(sessions: Sequence[Any], decoder_or_grid: Any, *,
             own.close()
             if cluster is not None:
                 cluster.close()
+        kept.__exit__(None, None, None)
     done = [r for r in rows if r is not None]
     metrics = next((list(next(iter(r["scores"].values()))) for r in done if r.get("scores")),
                    [])

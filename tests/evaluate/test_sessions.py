@@ -36,11 +36,21 @@ def _write_sessions(folder: Path, n: int) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=":0")
-    with distributed.Client(cluster) as c:
-        yield c
-    cluster.close()
+    from neurodecode.evaluate.sessions import _environ_kept
+
+    with _environ_kept():  # Dask sets OMP_NUM_THREADS=1 here for (re)started workers
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1,
+                                           processes=True, dashboard_address=":0")
+        with distributed.Client(cluster) as c:
+            yield c
+        cluster.close()
+
+
+def test_starting_a_local_cluster_leaves_the_callers_threads_alone(tmp_path):
+    before = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    recs = [orientation_population(10, 40, random_state=s)[0] for s in range(2)]
+    decode_sessions(recs, LinearDecoder(l2=1.0), cv=2, n_workers=1)
+    assert {k: os.environ.get(k) for k in before} == before
 
 
 def test_cluster_results_equal_a_sequential_loop(client, tmp_path):
