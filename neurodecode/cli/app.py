@@ -23,14 +23,17 @@ __all__ = ["build_parser", "run"]
 _HELP = {
     "demo": "the main job on built-in data: simulate, write and read NWB, decode, report",
     "inspect": "what an NWB, HDF5, MATLAB or NPZ file holds that can be decoded",
-    "decode": "cross-validated decoding of one NWB file with one decoder",
+    "decode": "cross-validated decoding of one file (NWB, HDF5, MATLAB or NPZ; the shared "
+              "recordings' layouts are recognised) with one decoder",
     "decode-many": "decode many NWB sessions, each a task on Dask (a local cluster by "
                    "default), with a table per session and a summary across sessions",
     "compare": "sweep decoders and penalties on NWB files, with paired statistics",
 }
 _EPILOG = {
-    "decode": "example: neurodecode decode session.nwb --intervals encoding_table "
-              "--stimulus stimCategory --decoder logistic --l2 0.01 --cv 5",
+    "decode": "examples: neurodecode decode session.nwb --intervals encoding_table "
+              "--stimulus stimCategory --decoder logistic --l2 0.01 --cv 5; neurodecode "
+              "decode data.h5 --responses resp --stimulus ori --neurons-axis 0 --period "
+              "180; neurodecode decode monkey_m1_reaching_stevenson2011.mat",
     "compare": "example: neurodecode compare session.nwb --stimulus ori --kind circular "
                "--period 180 --decoders linear,mlp --l2 1e-3,1e-2,1e-1",
     "decode-many": "example: neurodecode decode-many \"sessions/*.nwb\" --stimulus "

@@ -18,7 +18,13 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .config import UserError
-from .factory import applicable_decoders, describe_decoder, make_decoder, resolve_device
+from .factory import (
+    applicable_decoders,
+    decoder_for,
+    describe_decoder,
+    make_decoder,
+    resolve_device,
+)
 from .outputs import RunOutput, fold_rows, format_table
 
 __all__ = [
@@ -80,8 +86,62 @@ def say(text: str) -> None:
     tqdm.write(text, file=sys.stdout)
 
 
+_FORMAT_NAMES = {"hdf5": "HDF5", "mat5": "MATLAB v5", "mat73": "MATLAB v7.3 (HDF5)",
+                 "npz": "NumPy .npz", "npy": "NumPy .npy"}
+
+
+def _load_other(path: str, fmt: str, config: dict[str, Any]) -> Any:
+    """A recognised layout by its recipe, or named variables of an HDF5/MATLAB/NPZ file;
+    the stimulus kind inferred when not given (categorical for integer or text values
+    with few distinct values, circular with --period, else linear)."""
+    from ..data import load_hdf5, load_known, load_mat, load_npz, recognise_layout
+
+    layout = recognise_layout(path) if fmt in ("mat5", "mat73") else None
+    if layout is not None and not config.get("responses"):
+        with user_errors():
+            return load_known(path, layout, target=config.get("stimulus"))
+    if fmt == "npy":
+        raise UserError(f"'{path}' is a NumPy .npy file: one array without a stimulus. Save "
+                        "responses and stimulus together with numpy.savez, then decode the "
+                        ".npz with --responses VAR --stimulus VAR.")
+    responses, stimulus = config.get("responses"), config.get("stimulus")
+    if not responses or not stimulus:
+        raise UserError(
+            f"'{path}' is a {_FORMAT_NAMES[fmt]} file: name its variables with --responses "
+            f"VAR --stimulus VAR (and --neurons-axis N if needed); 'neurodecode inspect "
+            f"{path}' lists them and prints the command.")
+    loader = {"hdf5": load_hdf5, "mat5": load_mat, "mat73": load_mat, "npz": load_npz}[fmt]
+    kw: dict[str, Any] = {"responses": responses, "stimulus": stimulus,
+                          "neurons_axis": config.get("neurons_axis")}
+    if fmt == "npz":
+        kw["units"] = "degrees"  # values as stored
+    kind, period = config["kind"], config["period"]
+    with user_errors():
+        if kind is None and period is not None:
+            kind = "circular"
+        if kind is not None:
+            return loader(path, kind=kind, period=period, **kw)
+        rec = loader(path, kind="categorical", **kw)
+        values = np.unique(rec.stimulus)
+        numeric = values.dtype.kind in "iufb"
+        integral = numeric and np.all(np.mod(values.astype(float), 1) == 0)
+        if numeric and not (integral and len(values) <= 50):
+            rec = loader(path, kind="linear", **kw)
+            angles = values.min() >= 0 and values.max() < 360 and len(values) > 50
+            if angles:
+                say(f"'{stimulus}' holds values in [0, 360): if it is an angle, pass "
+                    "--kind circular --period 360 (or 180 for orientation); decoding it as "
+                    "an ordinary number.")
+        return rec
+
+
 def load_recording(path: str, config: dict[str, Any]) -> Any:
-    """Load one NWB file as the config says, and bin the stimulus if ``bins`` is set.
+    """Load one file as the config says, and bin the stimulus if ``bins`` is set.
+
+    NWB files are cut into trials by an intervals table; the shared recordings' layouts
+    (Park V1, Peyrache head direction, Stevenson M1) are recognised by their variables
+    and loaded by their recipes; other HDF5, MATLAB and NPZ files need ``responses`` and
+    ``stimulus`` (variable names) and optionally ``neurons_axis``.
 
     Parameters
     ----------
@@ -102,7 +162,19 @@ def load_recording(path: str, config: dict[str, Any]) -> Any:
         stimulus.
     """
     from ..data import load_nwb
+    from .inspection import detect_format
 
+    # .nwb files (and missing ones) go to the NWB loader, whose messages name NWB
+    fmt = "nwb" if Path(path).suffix.lower() == ".nwb" else detect_format(Path(path))
+    if fmt != "nwb":
+        if config.get("over_time"):
+            raise UserError("--over-time reads trials x time bins from an NWB file; for "
+                            f"this {_FORMAT_NAMES[fmt]} file decode one vector per trial.")
+        rec = _load_other(path, fmt, config)
+        return _binned(rec, config)
+    if not config.get("stimulus"):
+        raise UserError("An NWB file needs --stimulus COLUMN: the column of the intervals "
+                        "table to decode ('neurodecode inspect FILE' lists them).")
     window = tuple(config["window"]) if config["window"] else None
     bin_size = config.get("bin_size")
     if config.get("over_time") and (window is None or bin_size is None):
@@ -117,6 +189,11 @@ def load_recording(path: str, config: dict[str, Any]) -> Any:
         raise UserError(f"--bin-size {bin_size:g} gives responses over time "
                         f"({rec.n_times} bins per trial); add --over-time to decode every bin, "
                         "or drop --bin-size to count the whole window.")
+    return _binned(rec, config)
+
+
+def _binned(rec: Any, config: dict[str, Any]) -> Any:
+    """The Recording with its stimulus binned into ``bins`` classes when asked."""
     if config["bins"] is not None:
         if rec.kind == "categorical":
             raise UserError(f"--bins turns a circular or linear stimulus into classes, but "
@@ -260,7 +337,8 @@ def run_decode(config: dict[str, Any], argv: Sequence[str] | None = None) -> dic
     with progress(4, "neurodecode decode") as bar:
         rec = load_recording(config["path"], config)
         categorical = rec.kind == "categorical"
-        est = make_decoder(config["decoder"], categorical=categorical,
+        name = decoder_for(config["decoder"], categorical)
+        est = make_decoder(name, categorical=categorical,
                            stimulus=config["stimulus"], kind=rec.kind,
                            penalties={p: config[p] for p in _PENALTIES},
                            seed=config["seed"], device=device)
@@ -271,10 +349,10 @@ def run_decode(config: dict[str, Any], argv: Sequence[str] | None = None) -> dic
         res = cross_validate(est, rec, splits, random_state=config["seed"],
                              return_models=True)
         bar.update(1)
-        table = _decode_table(config["decoder"], est, rec, res)
+        table = _decode_table(name, est, rec, res)
         say(table)
         result_figures(out, res)
-        _decode_files(out, config["decoder"], res, table)
+        _decode_files(out, name, res, table)
         bar.update(1)
         doc = out.finish({"recording": describe_recording(rec),
                           "decoder": describe_decoder(est), "result": res.to_dict()})
@@ -295,7 +373,8 @@ def _run_over_time(config: dict[str, Any], argv: Sequence[str] | None,
 
     with progress(4, "neurodecode decode --over-time") as bar:
         rec = load_recording(config["path"], config)
-        est = make_decoder(config["decoder"], categorical=rec.kind == "categorical",
+        est = make_decoder(decoder_for(config["decoder"], rec.kind == "categorical"),
+                           categorical=rec.kind == "categorical",
                            stimulus=config["stimulus"], kind=rec.kind,
                            penalties={p: config[p] for p in _PENALTIES},
                            seed=config["seed"], device=device)

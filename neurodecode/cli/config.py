@@ -87,8 +87,15 @@ OPTIONS: tuple[Option, ...] = (
            ("compare",)),
     Option("path", "paths", None, "NWB files or quoted glob patterns (\"sessions/*.nwb\"), "
            "one session each", ("decode-many",)),
-    Option("stimulus", "str", None, "column of the intervals table to decode (required)",
-           _RUN, metavar="COLUMN"),
+    Option("stimulus", "str", None, "what to decode: a column of the NWB intervals table, "
+           "a variable of an HDF5/MATLAB/NPZ file, or for a recognised layout (Park V1, "
+           "Peyrache HD, Stevenson M1) one of its targets (default: its own)", _RUN,
+           metavar="NAME"),
+    Option("responses", "str", None, "HDF5/MATLAB/NPZ: the variable holding the responses "
+           "(neurons x trials or trials x neurons)", _RUN, metavar="VAR"),
+    Option("neurons_axis", "int", None, "HDF5/MATLAB/NPZ: the axis of --responses that "
+           "indexes neurons (default: inferred from the stimulus length)", _RUN, low=0,
+           metavar="N"),
     Option("intervals", "str", "trials", "intervals table that defines the trials "
            "(default: trials)", _RUN, metavar="TABLE"),
     Option("window", "window", None, "count in [t+START, t+STOP) seconds around each "
@@ -111,8 +118,9 @@ OPTIONS: tuple[Option, ...] = (
            "permutation test", ("decode",)),
     Option("permutations", "int", 100, "label permutations of the --over-time cluster "
            "test (default: 100; 0: none)", ("decode",), low=0, metavar="N"),
-    Option("decoder", "str", "linear", "decoder (default: linear)", _ONE_DECODER,
-           choices=DECODERS),
+    Option("decoder", "str", "auto", "decoder (default: auto: linear for circular or "
+           "linear stimuli, logistic for categories)", _ONE_DECODER,
+           choices=("auto", *DECODERS)),
     Option("decoders", "names", None, "comma-separated decoders (default: every decoder "
            "that fits the stimulus)", ("compare",), metavar="NAMES"),
     Option("l1", "float", None, "L1 penalty strength (default: the decoder's)",
@@ -443,11 +451,9 @@ def resolve_config(command: str, flags: dict[str, Any],
             config[name] = from_file[name]
         else:
             config[name] = opt.default
-    for name in ("path", "stimulus"):
-        if name in valid and config[name] is None:
-            flag = "PATH" if name == "path" else "--stimulus COLUMN"
-            raise UserError(f"'neurodecode {command}' needs {flag} (on the command line or "
-                            "in the --config file).")
+    if "path" in valid and config["path"] is None:
+        raise UserError(f"'neurodecode {command}' needs PATH (on the command line or in the "
+                        "--config file).")
     return config
 
 

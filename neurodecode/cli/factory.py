@@ -186,6 +186,20 @@ def make_decoder(name: str, *, categorical: bool, stimulus: str = "stimulus",
     return est.set_params(**{k: v for k, v in params.items() if k in valid})
 
 
+def decoder_for(name: str, categorical: bool) -> str:
+    """``--decoder``'s choice, with ``auto`` resolved by the stimulus kind: logistic
+    regression for categories, the linear decoder otherwise.
+
+    Examples
+    --------
+    >>> decoder_for("auto", True), decoder_for("auto", False), decoder_for("mlp", True)
+    ('logistic', 'linear', 'mlp')
+    """
+    if name != "auto":
+        return name
+    return "logistic" if categorical else "linear"
+
+
 def applicable_decoders(categorical: bool) -> list[str]:
     """The decoder names that fit a stimulus (``bayes`` only when it is available).
 

@@ -202,10 +202,53 @@ def _describe(path: Path, fmt: str) -> str:
     }[fmt]()
     n = sum(not r[0].startswith(" ") for r in rows)  # struct fields are indented
     count = f"{n} {columns[0]}{'s' * (n != 1)}" if rows else "(empty)"
+    suggestion = _suggest_command(path, fmt, rows)
     rows, more = _limited(rows)
     lines = [f"{title}: {path}", count]
     if rows:
         lines.append(format_table(columns, rows))
     if more:
         lines.append(more)
+    lines.append(suggestion)
     return "\n".join(lines)
+
+
+def _dims(shape_text: str) -> tuple[int, ...]:
+    return () if shape_text == "scalar" else tuple(int(s) for s in shape_text.split(" x "))
+
+
+def _suggest_command(path: Path, fmt: str, rows: list[list[str]]) -> str:
+    """The decode command for what the file holds: a recognised layout's, or the
+    variables that look like responses (the largest 2-D numeric array) and a stimulus
+    (a 1-D array, or a short 2-D one, as long as one of its axes)."""
+    from ..data.datasets import KNOWN_LAYOUTS, recognise_layout
+
+    layout = recognise_layout(path) if fmt in ("mat5", "mat73") else None
+    if layout is not None:
+        _, default, targets, description = KNOWN_LAYOUTS[layout]
+        others = [t for t in targets if t != default]
+        extra = (f" (or --stimulus {' / '.join(others)})" if others else "")
+        return (f"\nRecognised: {description}; it decodes {default}{extra} with:\n"
+                f"  neurodecode decode {path}")
+    numeric = [(r[0].strip(), _dims(r[1])) for r in rows
+               if not r[0].startswith(" ") and r[2] not in ("struct", "cell", "char")
+               and not r[2].startswith(("<U", "|S", "object"))]
+    matrices = sorted((v for v in numeric if len(v[1]) == 2 and min(v[1]) > 1),
+                      key=lambda v: -np.prod(v[1]))
+    if not matrices:
+        return ("\nNo 2-D numeric variable to use as responses: decode a file that holds "
+                "a neurons x trials (or trials x neurons) array and a stimulus per trial.")
+    name, shape = matrices[0]
+    for stim, dims in numeric:
+        length = (dims[0] if len(dims) == 1 else
+                  max(dims) if len(dims) == 2 and min(dims) <= 3 else None)
+        if stim == name or length is None or length not in shape:
+            continue
+        axis = 1 - shape.index(length)
+        return (f"\nDecode it with (responses {name}: neurons on axis {axis}; check the "
+                f"stimulus kind with --kind, and --period for angles):\n"
+                f"  neurodecode decode {path} --responses {name} --stimulus {stim} "
+                f"--neurons-axis {axis}")
+    return (f"\nDecode it with (no variable as long as an axis of {name} was found; name "
+            f"the stimulus):\n  neurodecode decode {path} --responses {name} "
+            "--stimulus VAR [--neurons-axis N]")

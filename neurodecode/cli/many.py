@@ -17,7 +17,7 @@ from typing import Any
 
 from .commands import describe_recording, load_recording, say
 from .config import UserError
-from .factory import describe_decoder, make_decoder, resolve_device
+from .factory import decoder_for, describe_decoder, make_decoder, resolve_device
 from .outputs import RunOutput, format_table
 
 __all__ = ["expand_sessions", "load_session", "run_decode_many"]
@@ -93,7 +93,8 @@ def run_decode_many(config: dict[str, Any], argv: Sequence[str] | None = None
             problems.append(f"{path}: {exc}")
     if first is None:
         raise UserError("No session could be loaded: " + "; ".join(problems))
-    est = make_decoder(config["decoder"], categorical=first.kind == "categorical",
+    name = decoder_for(config["decoder"], first.kind == "categorical")
+    est = make_decoder(name, categorical=first.kind == "categorical",
                        stimulus=config["stimulus"], kind=first.kind,
                        penalties={p: config[p] for p in _PENALTIES}, seed=config["seed"],
                        device=device)
@@ -107,7 +108,7 @@ def run_decode_many(config: dict[str, Any], argv: Sequence[str] | None = None
         + ("one after another" if client == "sequential" else
            f"on the Dask scheduler {client}" if client else
            f"on a local Dask cluster ({workers or 'free cores'} workers)"))
-    res = decode_sessions(paths, {config["decoder"]: est},
+    res = decode_sessions(paths, {name: est},
                           loader=functools.partial(load_session, config=config),
                           cv=config["cv"], client=client, n_workers=workers or None,
                           out=out.folder / "sessions", random_state=config["seed"],

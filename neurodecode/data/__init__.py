@@ -27,6 +27,7 @@ __all__ = [
     "load_hdf5",
     "load_mat",
     "load_npz",
+    "load_known",
     "load_nwb",
     "load_park_v1",
     "load_peyrache_hd",
@@ -34,6 +35,7 @@ __all__ = [
     "orientation_population",
     "time_resolved_population",
     "rebin",
+    "recognise_layout",
     "save_nwb",
 ]
 
@@ -41,7 +43,8 @@ _MODULES = {  # module -> the public names it defines
     "_recording": ("Recording",),
     "binning": ("add_history", "align_behavior", "bin_recording", "bin_spikes",
                 "count_spikes", "rebin"),
-    "datasets": ("load_park_v1", "load_peyrache_hd", "load_stevenson_m1"),
+    "datasets": ("load_known", "load_park_v1", "load_peyrache_hd", "load_stevenson_m1",
+                 "recognise_layout"),
     "hdf5": ("load_hdf5", "load_npz"),
     "matlab": ("load_mat",),
     "nwb": ("format_inspection", "inspect_nwb", "load_nwb", "save_nwb"),
@@ -60,7 +63,13 @@ if TYPE_CHECKING:  # what static tools see; at run time __getattr__ loads these
         count_spikes,
         rebin,
     )
-    from .datasets import load_park_v1, load_peyrache_hd, load_stevenson_m1
+    from .datasets import (
+        load_known,
+        load_park_v1,
+        load_peyrache_hd,
+        load_stevenson_m1,
+        recognise_layout,
+    )
     from .hdf5 import load_hdf5, load_npz
     from .matlab import load_mat
     from .nwb import format_inspection, inspect_nwb, load_nwb, save_nwb

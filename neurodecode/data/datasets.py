@@ -25,7 +25,8 @@ from ._recording import Recording
 from .hdf5 import _wrap_circular
 from .matlab import _open_mat, load_mat
 
-__all__ = ["load_park_v1", "load_peyrache_hd", "load_stevenson_m1"]
+__all__ = ["KNOWN_LAYOUTS", "load_known", "load_park_v1", "load_peyrache_hd",
+           "load_stevenson_m1", "recognise_layout"]
 
 _HD_BIN = 0.01  # s, the bin width of Qrun
 _HD_MAX_GAP = 0.05  # s; longer jumps of the tracking clock are joined wake epochs
@@ -327,3 +328,72 @@ def load_stevenson_m1(path: str | Path, *, target: str = "velocity") -> Recordin
                    bin_size=0.05, times="time")
     rec.meta.update(dataset="stevenson_m1", target=target, outputs=("x", "y"))
     return rec
+
+
+# --------------------------------------------------------------------------- recognition
+#: Layouts recognised by their variables: name -> (variables the file must hold,
+#: what it decodes by default, the other targets, a description).
+KNOWN_LAYOUTS: dict[str, tuple[frozenset[str], str, tuple[str, ...], str]] = {
+    "park_v1": (frozenset({"D", "TE", "t"}), "direction", ("direction", "orientation"),
+                "Park et al. V1 two-photon gratings (trials: mean response 0-2 s)"),
+    "peyrache_hd": (frozenset({"Qrun", "angRun"}), "head_direction", ("head_direction",),
+                    "Peyrache et al. ADn head-direction cells (10 ms bins, wake)"),
+    "stevenson_m1": (frozenset({"spikes", "handVel", "handPos", "time"}), "velocity",
+                     ("velocity", "position"),
+                     "Stevenson et al. M1 reaching (50 ms bins, hand kinematics)"),
+}
+
+
+def recognise_layout(path: str | Path) -> str | None:
+    """The known layout (a key of :data:`KNOWN_LAYOUTS`) a MATLAB file has, or None.
+
+    Recognised by the names of its variables, read without loading the data.
+
+    Examples
+    --------
+    >>> recognise_layout("no_such_file.mat") is None
+    True
+    """
+    from scipy.io import whosmat
+
+    try:
+        names = {entry[0] for entry in whosmat(str(path))}
+    except (OSError, ValueError, NotImplementedError, TypeError):
+        return None
+    for name, (needed, *_rest) in KNOWN_LAYOUTS.items():
+        if needed <= names:
+            return name
+    return None
+
+
+def load_known(path: str | Path, layout: str, target: str | None = None) -> Recording:
+    """Load a file of a known layout with its recipe (see :data:`KNOWN_LAYOUTS`).
+
+    Parameters
+    ----------
+    path : str or Path
+    layout : str
+        A key of :data:`KNOWN_LAYOUTS`.
+    target : str, optional
+        What to decode (default: the layout's default; the valid ones are listed in the
+        error otherwise).
+
+    Returns
+    -------
+    Recording
+
+    Raises
+    ------
+    ValueError
+        For an unknown layout or target.
+    """
+    check_choice(layout, "layout", tuple(KNOWN_LAYOUTS), "load_known")
+    _, default, targets, _ = KNOWN_LAYOUTS[layout]
+    target = target or default
+    check_choice(target, "target", targets, f"load_known({layout!r})")
+    if layout == "park_v1":
+        return load_park_v1(path, orientation=target == "orientation")
+    if layout == "peyrache_hd":
+        return load_peyrache_hd(path)
+    return load_stevenson_m1(path, target=target)
+

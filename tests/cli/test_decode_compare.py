@@ -35,7 +35,7 @@ def test_decode_linear_circular(cli, orientation_nwb, tmp_path):
     assert doc["command"] == "decode" and doc["seed"] == 3 and doc["device"] == "cpu"
     config = doc["config"]
     assert config["path"] == str(orientation_nwb) and config["stimulus"] == "stimulus"
-    assert (config["l2"], config["cv"], config["decoder"], config["l1"]) == (1.0, 4, "linear",
+    assert (config["l2"], config["cv"], config["decoder"], config["l1"]) == (1.0, 4, "auto",
                                                                              None)
     assert doc["recording"]["kind"] == "circular" and doc["recording"]["period"] == 180
     assert doc["recording"]["n_samples"] == 150 and doc["recording"]["n_neurons"] == 40

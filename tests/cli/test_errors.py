@@ -18,8 +18,10 @@ from .helpers import assert_one_line_error
 # NWB file, {cat} a categorical one, {txt} a text file, {h5} an HDF5 file that is not NWB.
 ERRORS = [
     (["decode", "{missing}", "--stimulus", "ori"], ["No NWB file at", "missing.nwb"]),
-    (["decode", "{txt}", "--stimulus", "ori"], ["is not an NWB file", "not HDF5"]),
-    (["decode", "{h5}", "--stimulus", "ori"], ["not an NWB file", "nwb_version"]),
+    (["decode", "{txt}", "--stimulus", "ori"], ["is not a file neurodecode can read",
+                                                 "NWB, HDF5, MATLAB"]),
+    (["decode", "{h5}", "--stimulus", "ori"], ["is a HDF5 file", "--responses VAR",
+                                               "neurodecode inspect"]),
     (["decode", "{circ}", "--stimulus", "ori"],
      ["Column 'ori' not found in intervals table 'trials'", "Available: start_time, "
       "stop_time, stimulus"]),
@@ -123,7 +125,8 @@ def test_help_and_version(cli):
     run = cli("--help")
     assert run.code == 0 and "demo" in run.out and "compare" in run.out
     run = cli("decode", "--help")
-    assert run.code == 0 and "--stimulus COLUMN" in run.out and "--window START STOP" in run.out
+    assert run.code == 0 and "--stimulus NAME" in run.out and "--window START STOP" in run.out
+    assert "--responses VAR" in run.out and "--neurons-axis N" in run.out
     run = cli("--version")
     assert run.code == 0 and run.out.strip() == f"neurodecode {neurodecode.__version__}"
     run = cli()  # no command: the overview
