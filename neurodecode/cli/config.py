@@ -391,6 +391,8 @@ def dump_toml(config: dict[str, Any], command: str, header: str = "") -> str:
     ----------
     config : dict
         Option name to value; None values (unset options) and ``out`` are left out.
+        Paths are written absolute, so the file works from any folder (``--config``
+        reads relative paths relative to the file's own folder).
     command : str
         Only this command's options are written.
     header : str, optional
@@ -413,6 +415,10 @@ def dump_toml(config: dict[str, Any], command: str, header: str = "") -> str:
     lines = [f"# {line}" for line in header.splitlines()]
     for key, value in config.items():
         if key in valid and key != "out" and value is not None:
+            if valid[key].kind == "path":
+                value = str(Path(value).resolve())
+            elif valid[key].kind == "paths":  # files and glob patterns alike
+                value = [str(Path(v).resolve()) for v in value]
             lines.append(f"{key} = {_toml_value(value)}")
     return "\n".join(lines) + "\n"
 

@@ -198,3 +198,24 @@ def test_over_time_needs_window_and_bin_size(cli, orientation_nwb, tmp_path):
     run = cli("decode", orientation_nwb, "--stimulus", "stimulus", "--window", "0", "0.5",
               "--bin-size", "0.1", "--out", tmp_path / "y")
     assert_one_line_error(run, "add --over-time")
+
+
+def test_run_toml_reproduces_from_any_folder(cli, orientation_nwb, tmp_path, monkeypatch):
+    """A run started with a relative data path writes run.toml with the absolute path, so
+    `decode --config run.toml` works from another folder."""
+    import shutil
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(orientation_nwb, data / "session.nwb")
+    monkeypatch.chdir(data)
+    run = cli("decode", "session.nwb", "--stimulus", "stimulus", "--cv", "3", "--out", "out")
+    assert run.code == 0, run.err
+    assert f'path = "{data / "session.nwb"}"' in (data / "out" / "run.toml").read_text()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    run = cli("decode", "--config", data / "out" / "run.toml", "--out", "again")
+    assert run.code == 0, run.err
+    assert (_json(elsewhere / "again" / "results.json")["result"]["scores"]
+            == _json(data / "out" / "results.json")["result"]["scores"])
