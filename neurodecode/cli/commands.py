@@ -472,7 +472,7 @@ def run_compare(config: dict[str, Any], argv: Sequence[str] | None = None) -> di
             files.append(entry)
             csv_rows += rows
         out.csv("results.csv", _COMPARE_COLUMNS, csv_rows)
-        doc = out.finish({"files": files})
+        doc = out.finish({"inputs": files})
         bar.update(1)
     say(f"wrote {len(doc['files'])} files to {out.folder}/ (open report.html)")
     return doc

@@ -129,7 +129,8 @@ def test_compare_sweep_with_paired_statistics(cli, orientation_nwb, tmp_path):
     assert "p-values vs best: paired t / Wilcoxon" in run.out
     assert "linear (LinearDecoder) has no dropout parameter" in run.out
     doc = _json(out / "results.json")
-    (entry,) = doc["files"]
+    (entry,) = doc["inputs"]
+    assert {"results.csv", "report.html", "results.json"} <= set(doc["files"])
     comparison = entry["comparison"]
     names = list(comparison["results"])
     assert names[:2] == ["linear l2=0.1", "linear l2=10"] and len(names) == 2 + 4
@@ -160,7 +161,7 @@ def test_compare_two_files_and_default_decoders(cli, orientation_nwb, category_n
               "linear", "--l2", "1,100", "--cv", "3", "--out", tmp_path / "out")
     assert run.code == 0, run.err
     doc = _json(tmp_path / "out" / "results.json")
-    assert [f["path"] for f in doc["files"]] == [str(orientation_nwb), str(second)]
+    assert [f["path"] for f in doc["inputs"]] == [str(orientation_nwb), str(second)]
     assert (tmp_path / "out" / "orientation_sweep_linear.png").is_file()
     assert (tmp_path / "out" / "second_sweep_linear.png").is_file()
 
@@ -168,7 +169,7 @@ def test_compare_two_files_and_default_decoders(cli, orientation_nwb, category_n
     run = cli("compare", category_nwb, "--stimulus", "stimulus", "--cv", "3", "--out",
               tmp_path / "cat")
     assert run.code == 0, run.err
-    entry = _json(tmp_path / "cat" / "results.json")["files"][0]
+    entry = _json(tmp_path / "cat" / "results.json")["inputs"][0]
     assert {"logistic", "perceptron", "mlp"} <= set(entry["comparison"]["results"])
     assert re.search(r"\* \S+", run.out)
     assert (tmp_path / "cat" / "confusion.png").is_file()

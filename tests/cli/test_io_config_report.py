@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from contextlib import nullcontext as does_not_raise
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -116,7 +117,11 @@ def test_dump_toml_round_trip(tmp_path):
     back = resolve_config("compare", {}, str(path))
     assert {k: v for k, v in back.items() if k not in ("path", "out")} == {
         k: v for k, v in config.items() if k not in ("path", "out")}
-    assert back["path"] == [str(tmp_path / "a.nwb"), str(tmp_path / "b c.nwb")]
+    # written absolute (resolved where the run started), so the file works from anywhere
+    assert back["path"] == [str(Path("a.nwb").resolve()), str(Path("b c.nwb").resolve())]
+    # a hand-written file's relative paths are relative to the file's own folder
+    hand = _toml(tmp_path, 'path = ["a.nwb"]\nstimulus = "ori"\n')
+    assert resolve_config("compare", {}, str(hand))["path"] == [str(tmp_path / "a.nwb")]
 
 
 # ---------------------------------------------------------------------------- report
