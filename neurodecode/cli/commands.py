@@ -513,16 +513,52 @@ def _compare_one(job: dict[str, Any], config: dict[str, Any], out: RunOutput, pr
             per_decoder[name] = compare({name: est}, rec, splits, random_state=seed)
         bar.update(1)
     merged = merge_comparisons(per_decoder)
-    text = "\n".join([f"{Path(job['path']).name}: {rec!r}", merged.summary(), *job["notes"]])
+    chance_line = _chance_line(rec, merged)
+    text = "\n".join([f"{Path(job['path']).name}: {rec!r}", merged.summary(), chance_line,
+                      *job["notes"]])
     say(text)
     out.report.add_text(f"Comparison: {Path(job['path']).name}", text)
     best = merged.results[merged.best]
     result_figures(out, best, prefix, f", best: {merged.best}")
-    entry = {"path": job["path"], "recording": describe_recording(rec),
+    entry = {"path": job["path"], "recording": describe_recording(rec), "chance": chance_line,
              "decoders": {n: describe_decoder(e) for n, (e, _) in job["decoders"].items()},
              "best": merged.best, "best_params": merged.best_params,
              "comparison": merged.to_dict(), "notes": job["notes"]}
     return entry, _compare_rows(job["path"], merged)
+
+
+def chance_level(rec: Any, metric: str) -> float | None:
+    """What guessing scores on ``metric``: the majority class's share (accuracy), one
+    over the classes (balanced accuracy), a quarter of the period (median circular error
+    of a uniform guess), 0 (R^2, circular correlation); None where there is no simple
+    value."""
+    if metric == "accuracy" and rec.kind == "categorical":
+        return float(describe_recording(rec)["chance_majority"])
+    if metric == "balanced_accuracy" and rec.kind == "categorical":
+        return 1.0 / len(rec.classes)
+    if metric == "median_error" and rec.period:
+        deg = 180.0 / np.pi if np.isclose(rec.period, 2 * np.pi) or np.isclose(
+            rec.period, np.pi) else 1.0
+        return rec.period / 4 * deg
+    if metric in ("r2", "circular_corr"):
+        return 0.0
+    return None
+
+
+def _chance_line(rec: Any, merged: Any) -> str:
+    """The chance level of the primary metric, and whether the best decoder beats it by
+    more than two standard errors."""
+    metric = merged.primary
+    chance = chance_level(rec, metric)
+    if chance is None:
+        return f"chance level of {metric}: not defined here"
+    best = merged.results[merged.best]
+    mean, sem = best.mean(metric), best.sem(metric)
+    better = (mean - 2 * sem > chance) if merged.greater_is_better else (mean + 2 * sem < chance)
+    verdict = (f"the best ({merged.best}) beats it" if better else
+               f"NO decoder beats chance: the best ({merged.best}, {mean:.4g} +- {sem:.2g}) "
+               "is within two standard errors of it")
+    return f"chance level of {metric}: {chance:.4g}; {verdict}"
 
 
 def merge_comparisons(per_decoder: dict[str, Any]) -> Any:

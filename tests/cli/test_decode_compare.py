@@ -220,3 +220,23 @@ def test_run_toml_reproduces_from_any_folder(cli, orientation_nwb, tmp_path, mon
     assert run.code == 0, run.err
     assert (_json(elsewhere / "again" / "results.json")["result"]["scores"]
             == _json(data / "out" / "results.json")["result"]["scores"])
+
+
+def test_compare_states_chance_and_says_when_nothing_beats_it(cli, tmp_path, orientation_nwb):
+    import numpy as np
+
+    from neurodecode.data import Recording, save_nwb
+
+    rng = np.random.default_rng(0)
+    noise = Recording(rng.poisson(2.0, (90, 15)).astype(float), rng.integers(0, 3, 90),
+                      kind="categorical", response_type="counts")
+    path = save_nwb(noise, tmp_path / "noise.nwb")
+    run = cli("compare", path, "--stimulus", "stimulus", "--decoders", "logistic", "--cv",
+              "3", "--out", tmp_path / "noise")
+    assert run.code == 0, run.err
+    assert "chance level of accuracy: 0.3444; NO decoder beats chance" in run.out
+    assert "NO decoder beats chance" in _json(tmp_path / "noise" / "results.json")[
+        "inputs"][0]["chance"]
+    run = cli("compare", orientation_nwb, "--stimulus", "stimulus", "--decoders", "linear",
+              "--cv", "3", "--out", tmp_path / "tuned")
+    assert "chance level of median_error: 45; the best (linear) beats it" in run.out
