@@ -352,7 +352,7 @@ def run_decode(config: dict[str, Any], argv: Sequence[str] | None = None) -> dic
         table = _decode_table(name, est, rec, res)
         say(table)
         result_figures(out, res)
-        _decode_files(out, name, res, table)
+        _decode_files(out, name, res, table, est, rec)
         bar.update(1)
         doc = out.finish({"recording": describe_recording(rec),
                           "decoder": describe_decoder(est), "result": res.to_dict()})
@@ -428,8 +428,30 @@ def _decode_table(name: str, est: Any, rec: Any, res: Any) -> str:
     return "\n".join(lines)
 
 
-def _decode_files(out: RunOutput, name: str, res: Any, table: str) -> None:
-    out.report.add_text("Results", table)
+_UNITS = {"median_error": "deg", "mean_error": "deg"}
+
+
+def _metric_label(metric: str, rec: Any) -> str:
+    """A column name with its unit (circular errors in degrees)."""
+    unit = _UNITS.get(metric) if rec.kind == "circular" else None
+    return f"{metric.replace('_', ' ')} ({unit})" if unit else metric.replace("_", " ")
+
+
+def _decode_files(out: RunOutput, name: str, res: Any, table: str, est: Any = None,
+                  rec: Any = None) -> None:
+    if rec is not None:
+        columns = ["decoder", *(f"{_metric_label(m, rec)}: mean ± s.e.m." for m in res.scores),
+                   "fit seconds"]
+        row = [f"{name}: {describe_decoder(est)}" if est is not None else name,
+               *(mean_sem(res, m) for m in res.scores), round(float(res.fit_time.sum()), 2)]
+        note = (f"{rec!r}. {res.n_folds}-fold cross-validation ({res.primary}: "
+                f"{'higher' if res.greater_is_better[res.primary] else 'lower'} is better).")
+        chance = chance_level(rec, res.primary)
+        if chance is not None:
+            note += f" Chance level of {res.primary}: {chance:.4g}."
+        out.report.add_table("Results", columns, [row], note=note)
+    else:
+        out.report.add_text("Results", table)
     columns = ["decoder", *(f"{m}_{s}" for m in res.scores for s in ("mean", "sem")),
                "fit_seconds"]
     row = [name, *(v for m in res.scores for v in (res.mean(m), res.sem(m))),
@@ -517,14 +539,21 @@ def _compare_one(job: dict[str, Any], config: dict[str, Any], out: RunOutput, pr
     text = "\n".join([f"{Path(job['path']).name}: {rec!r}", merged.summary(), chance_line,
                       *job["notes"]])
     say(text)
-    out.report.add_text(f"Comparison: {Path(job['path']).name}", text)
+    rows = _compare_rows(job["path"], merged)
+    shown = [r for r in rows if r[6] == merged.primary]
+    out.report.add_table(
+        f"Comparison: {Path(job['path']).name}",
+        ["candidate", f"{_metric_label(merged.primary, rec)}: mean", "s.e.m.",
+         "difference vs best", "paired t p", "Wilcoxon p", "best"],
+        [[r[1], r[7], r[8], r[9], r[10], r[11], "best" if r[12] else ""] for r in shown],
+        sortable=True, note=f"{rec!r}. {chance_line}. " + " ".join(job["notes"]))
     best = merged.results[merged.best]
     result_figures(out, best, prefix, f", best: {merged.best}")
     entry = {"path": job["path"], "recording": describe_recording(rec), "chance": chance_line,
              "decoders": {n: describe_decoder(e) for n, (e, _) in job["decoders"].items()},
              "best": merged.best, "best_params": merged.best_params,
              "comparison": merged.to_dict(), "notes": job["notes"]}
-    return entry, _compare_rows(job["path"], merged)
+    return entry, rows
 
 
 def chance_level(rec: Any, metric: str) -> float | None:

@@ -123,7 +123,10 @@ def run_decode_many(config: dict[str, Any], argv: Sequence[str] | None = None
     summary = res.summary()
     say(table)
     say(summary)
-    out.report.add_text("Sessions", table)
+    out.report.add_table("Sessions", shown,
+                         [[_cell(v) for v in row] for row in frame[shown].values],
+                         sortable=True, note="One row per session; failed sessions keep "
+                         "their error message.")
     out.report.add_text("Across sessions", summary)
     (out.folder / "summary.txt").write_text(summary + "\n")
     out.files.append("summary.txt")

@@ -21,14 +21,41 @@ body { font-family: system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-s
 h1 { font-size: 1.6em; margin-bottom: 0.2em; }
 h2 { font-size: 1.25em; margin-top: 1.8em; border-bottom: 1px solid #ddd; }
 p.meta { color: #666; margin-top: 0; }
+div.table-wrap { max-width: 100%; overflow-x: auto; }
 table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }
-th, td { border: 1px solid #ccc; padding: 0.3em 0.7em; text-align: left; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.7em; text-align: left;
+         overflow-wrap: anywhere; }
 th { background: #f3f3f3; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.88em; }
+table.sortable th { cursor: pointer; user-select: none; }
+table.sortable th::after { content: " \2195"; color: #aaa; font-size: 0.8em; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+pre { background: #f7f7f7; padding: 0.8em; font-size: 0.88em; white-space: pre-wrap;
+      overflow-wrap: anywhere; }
 figure { display: inline-block; margin: 0.5em 1em 1em 0; vertical-align: top; }
 figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.9em; }
+"""
+
+
+# click a column header of a table with class "sortable" to sort by it (numbers as
+# numbers; a second click reverses)
+_SORT_JS = """
+document.querySelectorAll("table.sortable").forEach(function (table) {
+  table.querySelectorAll("th").forEach(function (th, col) {
+    th.addEventListener("click", function () {
+      var body = table.tBodies[0], rows = Array.from(body.rows);
+      var down = th.getAttribute("data-order") !== "asc";
+      th.setAttribute("data-order", down ? "asc" : "desc");
+      rows.sort(function (a, b) {
+        var x = a.cells[col].textContent.trim(), y = b.cells[col].textContent.trim();
+        var u = parseFloat(x), v = parseFloat(y);
+        var c = (!isNaN(u) && !isNaN(v)) ? u - v : x.localeCompare(y);
+        return down ? c : -c;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+});
 """
 
 
@@ -74,20 +101,31 @@ class Report:
         self._parts.append(f"<h2>{html.escape(text)}</h2>")
 
     def add_table(self, heading: str | None, columns: list[str],
-                  rows: list[list[Any]]) -> None:
+                  rows: list[list[Any]], *, sortable: bool = False,
+                  note: str | None = None) -> None:
         """Add a table (floats are shown with 4 significant digits).
+
+        Wide tables scroll inside their own box, never the page; long cells wrap.
 
         Parameters
         ----------
         heading : str or None
         columns : list of str
         rows : list of list
+        sortable : bool, default=False
+            Clicking a column header sorts the rows by it.
+        note : str, optional
+            A line of explanation under the table.
         """
         if heading:
             self.add_heading(heading)
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
         body = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in rows)
-        self._parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        cls = ' class="sortable"' if sortable else ""
+        self._parts.append(f'<div class="table-wrap"><table{cls}><thead><tr>{head}</tr>'
+                           f"</thead><tbody>{body}</tbody></table></div>")
+        if note:
+            self._parts.append(f'<p class="meta">{html.escape(note)}</p>')
 
     def add_text(self, heading: str | None, text: str, *, pre: bool = True) -> None:
         """Add text, preformatted (tables printed by the command) or as a paragraph.
@@ -144,7 +182,7 @@ class Report:
         return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                 f"<title>{html.escape(self.title)}</title><style>{_CSS}</style></head>"
                 f"<body><h1>{html.escape(self.title)}</h1>{sub}\n"
-                + "\n".join(self._parts) + "\n</body></html>\n")
+                + "\n".join(self._parts) + f"\n<script>{_SORT_JS}</script>\n</body></html>\n")
 
 
 def _plain(value: Any) -> str:
