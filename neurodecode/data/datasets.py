@@ -349,6 +349,16 @@ def recognise_layout(path: str | Path) -> str | None:
 
     Recognised by the names of its variables, read without loading the data.
 
+    Parameters
+    ----------
+    path : str or Path
+        A MATLAB v5 file (anything else, or a file that cannot be read, gives None).
+
+    Returns
+    -------
+    str or None
+        ``"park_v1"``, ``"peyrache_hd"``, ``"stevenson_m1"`` or None.
+
     Examples
     --------
     >>> recognise_layout("no_such_file.mat") is None
