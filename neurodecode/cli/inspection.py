@@ -221,7 +221,7 @@ def _suggest_command(path: Path, fmt: str, rows: list[list[str]]) -> str:
     """The decode command for what the file holds: a recognised layout's, or the
     variables that look like responses (the largest 2-D numeric array) and a stimulus
     (a 1-D array, or a short 2-D one, as long as one of its axes)."""
-    from ..data.datasets import KNOWN_LAYOUTS, recognise_layout
+    from ..data.layouts import KNOWN_LAYOUTS, recognise_layout
 
     layout = recognise_layout(path) if fmt in ("mat5", "mat73") else None
     if layout is not None:

@@ -43,8 +43,8 @@ _MODULES = {  # module -> the public names it defines
     "_recording": ("Recording",),
     "binning": ("add_history", "align_behavior", "bin_recording", "bin_spikes",
                 "count_spikes", "rebin"),
-    "datasets": ("load_known", "load_park_v1", "load_peyrache_hd", "load_stevenson_m1",
-                 "recognise_layout"),
+    "datasets": ("load_known", "load_park_v1", "load_peyrache_hd", "load_stevenson_m1"),
+    "layouts": ("recognise_layout",),
     "hdf5": ("load_hdf5", "load_npz"),
     "matlab": ("load_mat",),
     "nwb": ("format_inspection", "inspect_nwb", "load_nwb", "save_nwb"),
@@ -63,14 +63,9 @@ if TYPE_CHECKING:  # what static tools see; at run time __getattr__ loads these
         count_spikes,
         rebin,
     )
-    from .datasets import (
-        load_known,
-        load_park_v1,
-        load_peyrache_hd,
-        load_stevenson_m1,
-        recognise_layout,
-    )
+    from .datasets import load_known, load_park_v1, load_peyrache_hd, load_stevenson_m1
     from .hdf5 import load_hdf5, load_npz
+    from .layouts import recognise_layout
     from .matlab import load_mat
     from .nwb import format_inspection, inspect_nwb, load_nwb, save_nwb
     from .synthetic import (
