@@ -5,13 +5,16 @@ untimed warm-up run, so the file cache is warm) of
 
 - ``neurodecode --help``: the console script next to this interpreter (or on ``PATH``),
   falling back to ``python -m neurodecode --help``;
+- ``neurodecode inspect FILE`` on a small MATLAB file of the Park V1 layout (written to a
+  temporary folder): reading the variables and recognising the layout;
 - ``python -c "import neurodecode"``;
 - ``python -c "pass"``: the interpreter's own start-up, for reference.
 
 Each runs with this checkout first on ``PYTHONPATH``, so it is this checkout that is timed
 even where another copy of neurodecode is installed.
 
-Goal (issues 13 and 18): ``neurodecode --help`` under 0.5 s; heavy modules (torch, pynwb,
+Goal (issues 13 and 18): ``neurodecode --help`` under 0.5 s, ``inspect`` well under a
+second; heavy modules (torch, pynwb,
 matplotlib) load when first used. ``tests/test_imports.py`` checks the latter without a
 clock. Standalone, not part of ``benchmarks/run.py``.
 
@@ -88,21 +91,33 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per command")
     args = parser.parse_args(argv)
+    import tempfile
+
+    import numpy as np
+    from scipy.io import savemat
+
     help_command = _help_command()
+    folder = Path(tempfile.mkdtemp())
+    mat = folder / "park_like.mat"
+    savemat(mat, {"D": {f"neuron{k}": np.zeros((1, 4)) for k in range(1, 6)},
+                  "TE": {"direction": np.arange(4)}, "t": np.linspace(-1, 2, 49)})
     commands = {
         "help": help_command,
+        "inspect": [*help_command[:-1], "inspect", str(mat)],
         "import": [sys.executable, "-c", "import neurodecode"],
         "python": [sys.executable, "-c", "pass"],
     }
     labels = {
         "help": " ".join([Path(help_command[0]).name, *help_command[1:]]),
+        "inspect": f"{Path(help_command[0]).name} inspect park_like.mat",
         "import": 'python -c "import neurodecode"',
         "python": 'python -c "pass" (interpreter only)',
     }
     result = {key: time_command(cmd, args.repeat) for key, cmd in commands.items()}
     print(f"start-up, median of {args.repeat} runs (goal: --help < {GOAL_S:.1f} s)")
     for key, seconds in result.items():
-        verdict = {"help": "PASS" if seconds < GOAL_S else "FAIL"}.get(key, "")
+        verdict = {"help": "PASS" if seconds < GOAL_S else "FAIL",
+                   "inspect": "PASS" if seconds < 1.0 else "FAIL"}.get(key, "")
         print(f"  {labels[key]:<40} {seconds:6.3f} s  {verdict}".rstrip())
     return result
 
