@@ -127,6 +127,19 @@ class ComparisonResult:
         """Setting of the best candidate."""
         return self.params[self.best]
 
+    @property
+    def best_on_edge(self) -> list[str]:
+        """Numeric parameters whose best value is the smallest or largest of the ones
+        tried (with at least 3 values): the optimum may lie beyond the grid."""
+        best, out = self.best_params, []
+        for key, value in best.items():
+            values = sorted({p[key] for p in self.params.values()
+                             if isinstance(p.get(key), (int, float))
+                             and not isinstance(p.get(key), bool)})
+            if len(values) >= 3 and value in (values[0], values[-1]):
+                out.append(key)
+        return out
+
     def paired_tests(self) -> dict[str, dict[str, float]]:
         """Paired t-test and Wilcoxon test across folds, best vs each other candidate.
 
@@ -194,6 +207,9 @@ class ComparisonResult:
                 t = tests[name]
                 line += f"   p = {t['t_pvalue']:.3g} / {t['wilcoxon_pvalue']:.3g}"
             lines.append(line)
+        for key in self.best_on_edge:
+            lines.append(f"note: the best {key}={self.best_params[key]:g} is at the edge of "
+                         "the grid; the optimum may lie beyond it (extend the grid)")
         return "\n".join(lines)
 
     def __str__(self) -> str:

@@ -83,11 +83,22 @@ def plot_sweep(result: ComparisonResult, *, metric: str | None = None,
             ax.set_xscale("log")
     best = result.best_params.get(xkey)
     if best is not None:
-        ax.axvline(best, color="0.6", ls=":", lw=1, label=f"best {xkey}={best:g}")
-    ax.set_xlabel(xkey)
-    ax.set_ylabel(f"{metric} (mean \u00b1 s.e.m.)")
+        edge = xkey in result.best_on_edge
+        ax.axvline(best, color="C3" if edge else "0.6", ls=":", lw=1,
+                   label=f"best {xkey}={best:g}" + (" (grid edge: extend the grid)"
+                                                     if edge else ""))
+    ax.set_xlabel(_PARAM_LABELS.get(xkey, xkey))
+    first = next(iter(result.results.values()))
+    unit = (" (deg)" if metric in ("median_error", "mean_error") and first.kind == "circular"
+            else "")
+    ax.set_ylabel(f"{_LABELS.get(metric, metric)}{unit}, mean \u00b1 s.e.m. over folds")
     ax.legend(frameon=False, fontsize="small")
     return fig
+
+
+_PARAM_LABELS = {"l2": "L2 penalty strength (l2)", "l1": "L1 penalty strength (l1)",
+                 "dropout": "dropout probability", "alpha": "penalty strength (alpha)",
+                 "C": "inverse penalty strength (C)"}
 
 
 def plot_predictions(result: CVResult, *, ax: Axes | None = None,
@@ -189,6 +200,9 @@ def plot_confusion(result: CVResult, *, normalize: str | None = "true",
     ax.set_yticks(ticks, [f"{v:g}" if isinstance(v, float) else str(v) for v in labels])
     ax.set_xlabel("decoded class")
     ax.set_ylabel("true class")
+    how = {"true": "each row: one true class, sums to 1", "pred": "each column sums to 1",
+           "all": "all cells sum to 1"}.get(str(normalize), "counts")
+    ax.set_title(f"Confusion matrix ({how})", fontsize="medium")
     return fig
 
 

@@ -27,7 +27,7 @@ def test_sweep_plot_has_one_point_per_setting(rec, tmp_path):
     res = sweep(Ridge(), {"alpha": [0.1, 10.0, 1000.0]}, rec, cv=3)
     fig = plot_sweep(res)
     ax = fig.axes[0]
-    assert ax.get_xscale() == "log" and ax.get_xlabel() == "alpha"
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "penalty strength (alpha)"
     x, y = ax.lines[0].get_data()
     np.testing.assert_allclose(x, [0.1, 10.0, 1000.0])
     np.testing.assert_allclose(y, [res.results[n].mean() for n in res.results])
@@ -72,3 +72,20 @@ def test_loss_curves_need_histories(rec):
     lines = fig.axes[0].lines
     assert lines[0].get_color() == lines[1].get_color() != lines[2].get_color()
     assert list(lines[0].get_xdata()) == [1, 2, 3]  # epochs count from 1
+
+
+def test_sweep_figure_names_its_axes_and_flags_a_best_at_the_grid_edge(rec):
+    from neurodecode.decoders import LinearDecoder
+    from neurodecode.evaluate import plot_sweep, sweep
+
+    edge = sweep(LinearDecoder(device="cpu"), {"l2": [1e-6, 1e-5, 1e-4]}, rec, cv=3)
+    assert edge.best_on_edge == ["l2"] and "edge of the grid" in edge.summary()
+    fig = plot_sweep(edge)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "L2 penalty strength (l2)"
+    assert ax.get_ylabel().startswith("median error (deg)")
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("grid edge" in t for t in legend)
+    inside = sweep(LinearDecoder(device="cpu"), {"l2": [1e-3, 1.0, 1e3]}, rec, cv=3)
+    assert inside.best_params == {"l2": 1.0} and inside.best_on_edge == []
+    assert "edge of the grid" not in inside.summary()
