@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 
 from .._validation import check_choice, check_number, format_available
 from ..data import Recording
+from ..exceptions import DataWarning
 from .cross_validate import CVResult, _permuted, cross_validate, cross_validate_settings
 from .splits import make_splits
 
@@ -449,9 +450,12 @@ def _nested(decoder: Any, grid: dict[str, list[Any]], recording: Recording,
                       scoring=scoring, random_state=random_state, **kwargs)
         chosen.append(inner.best_params)
         inner_results.append(inner)
-    per_fold = [cross_validate(clone(decoder).set_params(**params), recording, [split],
-                               scoring=scoring, random_state=random_state, **kwargs)
-                for split, params in zip(outer_splits, chosen)]
+    with warnings.catch_warnings():  # one outer split at a time tests part of the data
+        warnings.filterwarnings("ignore", message="The custom splits test",
+                                category=DataWarning)
+        per_fold = [cross_validate(clone(decoder).set_params(**params), recording, [split],
+                                   scoring=scoring, random_state=random_state, **kwargs)
+                    for split, params in zip(outer_splits, chosen)]
     first = per_fold[0]
     y_pred = np.empty_like(first.y_pred)
     for r, (_, test) in zip(per_fold, outer_splits):

@@ -522,5 +522,5 @@ def pseudo_population(recordings: Sequence[Recording], *, n_per_condition: int |
                     period=first.period, trial_id=np.asarray(fold_ids),
                     response_type=first.response_type,
                     meta={"source": f"pseudo-population of {len(recordings)} sessions",
-                          "sources": np.vstack(sources)})
+                          "sources": np.vstack(sources), "pseudo_population": True})
     return rec, splits

@@ -21,7 +21,7 @@ from sklearn.model_selection import (
     StratifiedKFold,
 )
 
-from .._validation import as_numpy, check_number, not_found
+from .._validation import as_numpy, check_number, format_indices, not_found
 from ..data import Recording
 from ..exceptions import DataWarning
 
@@ -253,13 +253,36 @@ def make_splits(recording: Recording, cv: int | Any = 5, *, groups: Any = None,
     if isinstance(cv, Iterable) and not isinstance(cv, str):
         splits = []
         for k, (tr, te) in enumerate(cv):
-            tr, te = np.asarray(tr, dtype=np.intp), np.asarray(te, dtype=np.intp)
+            tr, te = np.asarray(tr), np.asarray(te)
             for name, idx in (("train", tr), ("test", te)):
+                if idx.dtype.kind == "b":
+                    raise TypeError(
+                        f"Split {k}: {name} must hold sample indices, not a boolean mask "
+                        f"(use np.flatnonzero(mask)).")
+                if idx.size and idx.dtype.kind not in "iu":
+                    raise TypeError(
+                        f"Split {k}: {name} indices must be integers; got dtype {idx.dtype}.")
                 if idx.size == 0 or idx.min() < 0 or idx.max() >= n:
                     raise ValueError(
                         f"Split {k}: {name} indices must be non-empty and lie in [0, {n})."
                     )
+            tr, te = tr.astype(np.intp), te.astype(np.intp)
+            shared = np.intersect1d(tr, te)
+            if shared.size:  # a trial both fitted and scored: a leak, not a test
+                raise ValueError(
+                    f"Split {k}: {shared.size} sample(s) are in both train and test "
+                    f"({format_indices(shared)}); the score would count trials the decoder "
+                    "was fitted on. Make every split's train and test disjoint.")
             splits.append((tr, te))
+        tested = np.zeros(n, dtype=bool)
+        for _, te in splits:
+            tested[te] = True
+        # a pseudo-population's training pseudo-trials are never tested, by design
+        if not tested.all() and not recording.meta.get("pseudo_population"):
+            warnings.warn(
+                f"The custom splits test {int(tested.sum())} of {n} samples; samples "
+                f"{format_indices(np.flatnonzero(~tested))} are never tested, so the scores "
+                "describe only part of the data.", DataWarning, stacklevel=2)
         return splits
     raise TypeError(
         f"cv must be an int, a scikit-learn splitter or an iterable of (train, test) pairs; "

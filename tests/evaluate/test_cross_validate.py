@@ -283,3 +283,23 @@ def test_per_output_scores_each_dimension():
     classes = Recording(X, np.arange(300) % 2, kind="categorical")
     with pytest.raises(ValueError, match="confusion_matrix"):
         cross_validate(LogisticDecoder(device="cpu"), classes, cv=2).per_output()
+
+
+def test_custom_splits_that_leak_or_skip_trials_are_caught(population):
+    from neurodecode.exceptions import DataWarning
+
+    rec, _ = population
+    n = rec.n_samples
+    idx = np.arange(n)
+    leaky = [(idx[: n // 2 + 5], idx[n // 2:])]  # 5 trials both fitted and scored
+    with pytest.raises(ValueError, match=r"Split 0: 5 sample\(s\) are in both train and test"):
+        cross_validate(Ridge(), rec, leaky)
+    partial = [(idx[: n // 2], idx[n // 2: n // 2 + 10])]
+    with pytest.warns(DataWarning, match=f"test 10 of {n} samples.*never tested"):
+        cross_validate(Ridge(), rec, partial)
+    with pytest.raises(TypeError, match="boolean mask.*np.flatnonzero"):
+        make_splits(rec, [(idx < n // 2, idx >= n // 2)])
+    with pytest.raises(TypeError, match="must be integers"):
+        make_splits(rec, [(idx[: n // 2] + 0.5, idx[n // 2:])])
+    full = [(idx[: n // 2], idx[n // 2:]), (idx[n // 2:], idx[: n // 2])]
+    assert len(make_splits(rec, full)) == 2  # disjoint and covering: accepted quietly
