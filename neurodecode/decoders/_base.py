@@ -12,6 +12,7 @@ accuracy).
 from __future__ import annotations
 
 import numbers
+import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._typing import ArrayLike
 from .._validation import check_number, check_same_length, format_indices
 from ..data import Recording
+from ..exceptions import DataWarning
 from ._core import decode_angles, encode_angles, standardization
 
 __all__ = [
@@ -672,7 +674,28 @@ class RegressorDecoder(RegressorMixin, BaseDecoder):
             )
         self.period_ = None if period is None else float(period)
         self.n_outputs_ = 1 if y.ndim == 1 else int(y.shape[1])
-        return np.asarray(X), y.reshape(len(y), -1)
+        y2 = y.reshape(len(y), -1)
+        if len(y2) < 2:
+            raise ValueError(
+                f"{self._owner} needs at least 2 samples to fit; got 1 sample. A decoder "
+                "cannot be fitted on one trial.")
+        if period is not None:  # (-period/2, period/2] and the like are conventions;
+            # values spanning more than one period are another unit (degrees for 2 pi)
+            span = float(y2.max() - y2.min())
+            if span > period * (1 + 1e-9) or np.abs(y2).max() > period * (1 + 1e-9):
+                outside = int(np.sum((y2 < 0) | (y2 >= period)))
+                warnings.warn(
+                    f"The stimulus spans {y2.min():g} to {y2.max():g}, more than one period "
+                    f"({period:g}); {outside} value(s) lie outside [0, {period:g}) and are "
+                    "taken modulo the period. Check the units (degrees vs radians) and the "
+                    "period.", DataWarning, stacklevel=3)
+        if np.all(y2 == y2[0]):
+            value = ", ".join(f"{v:g}" for v in y2[0])
+            raise ValueError(
+                f"The stimulus never varies: all {len(y2)} training samples are {value}, so "
+                f"there is nothing for {self._owner} to decode (any prediction of that value "
+                "would score perfectly). Check the stimulus column.")
+        return np.asarray(X), y2
 
     def _targets(self, y: np.ndarray) -> np.ndarray:
         """What the model fits: ``(cos, sin)`` for circular stimuli, else ``y`` (2-D)."""

@@ -20,7 +20,7 @@ from neurodecode.decoders import (
     circular_score,
 )
 from neurodecode.decoders._base import angles_to_targets, targets_to_angles
-from neurodecode.exceptions import NotFittedError
+from neurodecode.exceptions import DataWarning, NotFittedError
 
 NET = dict(hidden=(8,), max_epochs=5, device="cpu")
 REGRESSORS = [LinearDecoder(device="cpu"), LinearDecoder(l1=0.01, device="cpu"),
@@ -209,7 +209,21 @@ def test_a_recording_is_the_same_as_its_arrays(rec):
 
 def test_the_period_parameter_overrides_the_recording(rec):
     assert LinearDecoder(device="cpu").fit(rec).period_ == 180.0
-    assert LinearDecoder(period=90.0, device="cpu").fit(rec).period_ == 90.0
+    with pytest.warns(DataWarning, match=r"more than one period \(90\).*units"):  # 0-180
+        assert LinearDecoder(period=90.0, device="cpu").fit(rec).period_ == 90.0
+
+
+def test_a_stimulus_that_never_varies_or_one_trial_is_refused(rec):
+    X = rec.responses
+    with pytest.raises(ValueError, match="never varies: all 100 training samples are 42"):
+        LinearDecoder(device="cpu").fit(X[:100], np.full(100, 42.0))
+    with pytest.raises(ValueError, match="at least 2 samples.*got 1 sample"):
+        LinearDecoder(device="cpu").fit(X[:1], [3.0])
+    with pytest.raises(ValueError, match="never varies"):
+        MLPDecoder(hidden=(4,), max_epochs=1, device="cpu").fit(X[:50], np.zeros((50, 2)))
+    degrees = np.linspace(0, 359, 100)  # degrees given to a decoder in radians
+    with pytest.warns(DataWarning, match="more than one period.*degrees vs radians"):
+        LinearDecoder(period=2 * np.pi, device="cpu").fit(X[:100], degrees)
 
 
 def test_categorical_recording_keeps_its_labels(rec):

@@ -90,8 +90,8 @@ def test_residual_tanh_network_trains_and_poisson_predicts_counts():
     ({"activation": "swish"}, None, "'activation' parameter"),
     ({"residual": "yes"}, None, "'residual' parameter"),
     ({"loss": "l2"}, None, "'loss' parameter"),
-    ({"loss": "poisson"}, -np.ones(20), "non-negative targets"),
-    ({"loss": "poisson", "period": 180.0}, np.zeros(20), "loss='mse'"),
+    ({"loss": "poisson"}, -np.arange(20.0), "non-negative targets"),
+    ({"loss": "poisson", "period": 180.0}, np.arange(20.0), "loss='mse'"),
 ])
 def test_bad_values_get_a_clear_error(kwargs, y, match):
     X = np.random.default_rng(0).normal(size=(20, 3))
