@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import pickle
+import re
 
 import numpy as np
 import pytest
@@ -110,7 +110,7 @@ def test_loading_refuses_pickled_objects(rec, tmp_path):
     dec = fitted(LinearDecoder(device="cpu"), rec)
     folder = dec.save(tmp_path / "m")
     torch.save({"module_.weight": Payload()}, folder / "weights.pt")
-    with pytest.raises(pickle.UnpicklingError):
+    with pytest.raises(ValueError, match="objects other than tensors.*could run code"):
         load(folder)
     assert not Payload.ran
 
@@ -140,3 +140,64 @@ def test_load_onto_another_device(rec, tmp_path):
     back = load(folder, device="cpu")
     assert back.device == "cpu"
     assert next(back.module_.parameters()).device == torch.device("cpu")
+
+
+# --------------------------------------------------------------------------- hostile folders
+def _edit(folder, change):
+    path = folder / "config.json"
+    config = json.loads(path.read_text())
+    change(config)
+    path.write_text(json.dumps(config))
+
+
+HOSTILE = [  # (how the folder is edited, the words of the error)
+    (lambda f: (f / "config.json").write_text("{not json"), "config.json is not readable JSON"),
+    (lambda f: (f / "config.json").write_text("[1, 2]"), "holds a list, not an object"),
+    (lambda f: _edit(f, lambda c: c.update(state={**c["state"], "predict": 1})),
+     "'predict' is not a fitted attribute"),
+    (lambda f: _edit(f, lambda c: c.update(state={**c["state"], "__class__": "x"})),
+     "'__class__' is not a fitted attribute"),
+    (lambda f: _edit(f, lambda c: c.update(state={**c["state"], "_capped": True})),
+     "'_capped' is not a fitted attribute"),
+    (lambda f: _edit(f, lambda c: c["params"].update(evil=1)),
+     "MLPDecoder has no parameter(s) ['evil']"),
+    (lambda f: _edit(f, lambda c: c["params"].update(hidden=[1_000_000])),
+     "stored weights do not match the module its parameters describe"),
+    (lambda f: _edit(f, lambda c: c.update(module_dims=[10**12, 1])),
+     "'module_dims' must be two positive ints"),
+    (lambda f: _edit(f, lambda c: c.update(module_dims=[5000, 1])),
+     "stored weights do not match"),
+    (lambda f: _edit(f, lambda c: c.update(arrays=[*c["arrays"], "coef_"])),
+     "lacks the array(s) ['coef_']"),
+    (lambda f: _edit(f, lambda c: c.update(extra_key=1)), "unknown keys ['extra_key']"),
+    (lambda f: _edit(f, lambda c: c.pop("params")), "needs 'params' as a dict"),
+    (lambda f: (f / "weights.pt").write_bytes(b"truncated"), "weights.pt cannot be read"),
+    (lambda f: torch.save([1, 2], f / "weights.pt"), "must hold a dict of named tensors"),
+]
+
+
+@pytest.mark.parametrize("edit, words", HOSTILE)
+def test_hostile_folders_are_refused_before_anything_runs(rec, tmp_path, edit, words):
+    import resource
+
+    dec = fitted(MLPDecoder(hidden=(8,), max_epochs=2, device="cpu", random_state=0), rec)
+    folder = dec.save(tmp_path / "m")
+    edit(folder)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ValueError, match=re.escape(words)):
+        load(folder)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 200  # never builds what an edited size asks for (GBs)
+    assert MLPDecoder.predict is not None and "predict" not in vars(MLPDecoder())
+
+
+def test_a_method_named_like_a_fitted_attribute_cannot_be_replaced(rec, tmp_path):
+    dec = fitted(MLPDecoder(hidden=(8,), max_epochs=2, device="cpu", random_state=0), rec)
+    folder = dec.save(tmp_path / "m")
+    _edit(folder, lambda c: c.update(state={**c["state"], "tuning_": 1}))
+    back = load(folder)  # a plain value on a class without such a method: harmless
+    assert back.tuning_ == 1
+    from neurodecode.encoding import BayesianDecoder
+
+    assert not __import__("neurodecode.decoders._io", fromlist=["_fitted_name"])._fitted_name(
+        BayesianDecoder, "tuning_")  # a property there: a file may not set it
