@@ -142,11 +142,13 @@ def load_hdf5(
     ...           period=180, axes=("neurons", "trials", "times"), epoch_times="traces/t")
     Recording(4 trials x 5 times (-1 to 1 s) x 3 neurons, stimulus: circular, period 180, ...)
     """
-    path = Path(path)
+    path = _existing_file(path, "load_hdf5")
+    for name, value in (("responses", responses), ("stimulus", stimulus)):
+        if not isinstance(value, str):
+            raise TypeError(f"The {name!r} parameter of load_hdf5 must be a str naming a "
+                            f"dataset (e.g. 'resp' or 'data/resp'); got {value!r}.")
     try:
         f = h5py.File(path, "r")
-    except FileNotFoundError:
-        raise
     except OSError as exc:
         raise DataFormatError(
             f"{path.name} could not be opened as an HDF5 file ({exc}). MATLAB v5 .mat files "
@@ -240,11 +242,11 @@ def load_npz(
     >>> load_npz(path, period=360.0).stimulus.tolist()
     [0.0, 90.0, 180.0, 270.0]
     """
-    path = Path(path)
+    path = _existing_file(path, "load_npz")
     check_choice(units, "units", ("radians", "degrees"), "load_npz")
     try:
         archive = np.load(path, allow_pickle=False)
-    except ValueError as exc:
+    except (ValueError, OSError, EOFError) as exc:
         raise DataFormatError(
             f"{path.name} could not be read as an .npz archive ({exc})."
         ) from None
@@ -254,12 +256,26 @@ def load_npz(
             "archive of named arrays. Save it with np.savez(path, resp=..., istim=...)."
         )
     with archive:
-        available = [f"{k} {archive[k].shape}" for k in archive.files]
+        available = []
+        for k in archive.files:
+            try:
+                available.append(f"{k} {archive[k].shape}")
+            except ValueError:  # an object array: described, never unpickled
+                available.append(f"{k} (Python objects)")
 
         def read(key: str) -> np.ndarray:
             if key not in archive.files:
                 raise not_found("Array", key, f"the .npz archive {path.name}", available)
-            return archive[key]
+            try:
+                return archive[key]
+            except ValueError as exc:
+                if "allow_pickle" in str(exc):
+                    raise DataFormatError(
+                        f"{key!r} in {path.name} is an array of Python objects, which "
+                        "neurodecode does not unpickle (it could run code). Save numbers: "
+                        "np.savez(path, resp=np.asarray(resp, dtype=float), ...)."
+                    ) from None
+                raise
 
         resp, stim = read(responses), read(stimulus)
     resp, stim, axis = _orient(resp, stim, neurons_axis, responses, stimulus, "load_npz")
@@ -292,6 +308,19 @@ def _wrap_circular(values: np.ndarray, period: float) -> np.ndarray:
     """
     out = np.mod(np.asarray(values, dtype=np.float64), period)
     return np.where(out >= period, 0.0, out)
+
+
+def _existing_file(path: Any, owner: str) -> Path:
+    """``path`` as a Path, or a clear error: no such file, a folder, not a path."""
+    if not isinstance(path, (str, Path)) or isinstance(path, bool):
+        raise TypeError(f"The 'path' parameter of {owner} must be a str or Path; got "
+                        f"{type(path).__name__}.")
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; {owner} reads a file inside it.")
+    if not path.exists():
+        raise FileNotFoundError(f"No such file: '{path}' ({owner}).")
+    return path
 
 
 def _read_dataset(f: h5py.File, name: str, source: str) -> np.ndarray:

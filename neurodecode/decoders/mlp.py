@@ -153,6 +153,11 @@ class _MLPBase(TorchDecoder):
                     f"Got {getattr(self, flag)!r} instead."
                 )
         check_choice(self.activation, "activation", tuple(ACTIVATIONS), self._owner)
+        if self.batch_norm and self.batch_size is not None and int(self.batch_size) < 2:
+            raise ValueError(
+                f"batch_norm=True in {self._owner} normalises over each mini-batch, which "
+                f"needs at least 2 samples; got batch_size={self.batch_size!r}. Use "
+                "batch_size >= 2 (or None for the full batch), or batch_norm=False.")
 
     # ------------------------------------------------------------ fast cross-validation
     _fast_cv_params = ("l1", "l2", "dropout")

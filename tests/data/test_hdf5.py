@@ -332,3 +332,24 @@ def test_npz_rejects_npy(tmp_path):
     np.save(path, np.ones(3))
     with pytest.raises(DataFormatError, match="single array"):
         load_npz(path)
+
+
+def test_files_that_are_missing_folders_or_objects_get_clear_errors(tmp_path):
+    from neurodecode.data import load_hdf5, load_npz
+    from neurodecode.exceptions import DataFormatError
+
+    with pytest.raises(FileNotFoundError, match=r"No such file: '.*nope.h5' \(load_hdf5\)"):
+        load_hdf5(tmp_path / "nope.h5", responses="a", stimulus="b", kind="linear")
+    with pytest.raises(FileNotFoundError, match=r"No such file: .*\(load_npz\)"):
+        load_npz(tmp_path / "nope.npz")
+    with pytest.raises(IsADirectoryError, match="is a folder; load_hdf5 reads a file"):
+        load_hdf5(tmp_path, responses="a", stimulus="b", kind="linear")
+    (tmp_path / "x.h5").write_bytes(b"")
+    with pytest.raises(TypeError, match="'responses' parameter of load_hdf5 must be a str"):
+        load_hdf5(tmp_path / "x.h5", responses=3, stimulus="b", kind="linear")
+    np.savez(tmp_path / "obj.npz", resp=np.array([object()] * 3, dtype=object),
+             istim=np.zeros(3))
+    with pytest.raises(DataFormatError, match="array of Python objects.*could run code"):
+        load_npz(tmp_path / "obj.npz")
+    with pytest.raises(TypeError, match="'path' parameter of load_npz must be a str or Path"):
+        load_npz(3)

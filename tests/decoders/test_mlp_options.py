@@ -98,3 +98,9 @@ def test_bad_values_get_a_clear_error(kwargs, y, match):
     y = np.abs(X[:, 0]) if y is None else y
     with pytest.raises((ValueError, TypeError), match=match):
         MLPDecoder(max_epochs=1, device="cpu", **kwargs).fit(X, y)
+
+
+def test_batch_norm_needs_batches_of_two():
+    X = np.random.default_rng(0).normal(size=(40, 5))
+    with pytest.raises(ValueError, match="batch_norm=True.*at least 2 samples.*batch_size=1"):
+        MLPDecoder(batch_norm=True, batch_size=1, max_epochs=1, device="cpu").fit(X, X[:, 0])
