@@ -98,6 +98,28 @@ def _check_epoch_times(epoch_times: Any, resp: np.ndarray, bin_size: Any) -> np.
     return times
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+_EXACT_INTEGERS = 2**24  # float32 holds every integer up to this exactly
+
+
+def _as_float32(resp: np.ndarray) -> np.ndarray:
+    """Responses as contiguous float32 (how a Recording stores them), refusing values
+    that float32 cannot hold and warning where integers lose precision in the cast."""
+    if resp.dtype.kind in "fiu" and resp.size:
+        peak = float(np.abs(resp).max())
+        if peak > _FLOAT32_MAX:
+            raise ValueError(
+                f"responses reach {peak:.3g}, beyond float32's range ({_FLOAT32_MAX:.3g}), "
+                "in which a Recording stores them: they would become inf. Rescale them "
+                "(e.g. to spikes/s or z-scores) first.")
+        if resp.dtype.kind in "iu" and peak > _EXACT_INTEGERS:
+            warnings.warn(
+                f"Integer responses up to {peak:.0f} exceed 2^24 ({_EXACT_INTEGERS}), the "
+                "largest integer float32 stores exactly; larger counts are rounded in the "
+                "Recording. Rescale them if exact values matter.", DataWarning, stacklevel=3)
+    return np.ascontiguousarray(resp, dtype=np.float32)
+
+
 class Recording:
     """Neural responses paired with the stimulus (or behaviour) to decode.
 
@@ -194,7 +216,7 @@ class Recording:
                 "(n_samples, n_neurons); at least one sample and one neuron are needed."
             )
         check_finite(resp, "responses")
-        resp = np.ascontiguousarray(resp, dtype=np.float32)
+        resp = _as_float32(resp)
         if response_type == "counts":
             if (resp < 0).any():
                 rows = np.flatnonzero((resp < 0).any(axis=1))

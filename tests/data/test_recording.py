@@ -187,3 +187,16 @@ def test_time_bins_with_repeated_times_warn():
     with pytest.warns(DataWarning, match="do not strictly increase"):
         Recording(np.ones((3, 1)), [1.0, 2.0, 3.0], kind="linear", bin_size=0.1,
                   times=[0.0, 0.0, 0.1])
+
+
+def test_values_float32_cannot_hold_are_refused_or_flagged():
+    from neurodecode.exceptions import DataWarning
+
+    big = np.ones((4, 2))
+    big[1, 1] = 1e300  # finite in float64, inf in float32
+    with pytest.raises(ValueError, match=r"beyond float32's range.*would become inf"):
+        Recording(big, np.arange(4.0), kind="linear")
+    counts = np.full((4, 2), 2**25 + 1, dtype=np.int64)  # not exact in float32
+    with pytest.warns(DataWarning, match=r"exceed 2\^24.*rounded"):
+        Recording(counts, np.arange(4.0), kind="linear", response_type="counts")
+    Recording(np.full((4, 2), 2**20, dtype=np.int64), np.arange(4.0), kind="linear")  # exact
