@@ -15,6 +15,7 @@ from threadpoolctl import threadpool_limits
 
 from neurodecode.decoders import (
     KalmanDecoder,
+    LDADecoder,
     LinearDecoder,
     LogisticDecoder,
     MLPClassifierDecoder,
@@ -66,6 +67,9 @@ ESTIMATORS = [
                             device="cpu"),
     PerceptronDecoder(),
     PerceptronDecoder(multiclass="argmax"),
+    LDADecoder(),                                     # Ledoit-Wolf shrinkage
+    LDADecoder(shrinkage="oas"),
+    LDADecoder(shrinkage=None),                       # no shrinkage: least squares
     KalmanDecoder(),                                  # filter over time
     KalmanDecoder(l2=0.1, smooth=True),               # ridge observation model, smoother
     WienerCascadeDecoder(),                           # 4 bins of history, cubic

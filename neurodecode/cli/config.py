@@ -32,7 +32,7 @@ __all__ = [
     "resolve_config",
 ]
 
-DECODERS = ("linear", "mlp", "logistic", "perceptron", "bayes")
+DECODERS = ("linear", "mlp", "logistic", "lda", "perceptron", "bayes")
 """Decoder names accepted by ``--decoder`` and ``--decoders``."""
 
 COMMANDS = ("demo", "inspect", "decode", "decode-many", "compare")

@@ -23,7 +23,7 @@ __all__ = [
     "resolve_device",
 ]
 
-_CLASSIFIERS = ("logistic", "perceptron")
+_CLASSIFIERS = ("logistic", "lda", "perceptron")
 _REGRESSORS = ("linear",)
 
 
@@ -107,6 +107,7 @@ def bayes_available() -> bool:
 
 def _decoder_class(name: str, categorical: bool) -> type:
     from ..decoders import (
+        LDADecoder,
         LinearDecoder,
         LogisticDecoder,
         MLPClassifierDecoder,
@@ -118,7 +119,7 @@ def _decoder_class(name: str, categorical: bool) -> type:
         return load_bayes(categorical)
     if name == "mlp":
         return MLPClassifierDecoder if categorical else MLPDecoder
-    return {"linear": LinearDecoder, "logistic": LogisticDecoder,
+    return {"linear": LinearDecoder, "logistic": LogisticDecoder, "lda": LDADecoder,
             "perceptron": PerceptronDecoder}[name]
 
 
@@ -126,7 +127,7 @@ def _check_fits(name: str, est: Any, categorical: bool, stimulus: str, kind: str
     if categorical and not is_classifier(est):
         raise UserError(
             f"--decoder {name} is a regression decoder but the stimulus {stimulus!r} is "
-            f"{kind}; use a classifier: logistic, perceptron or mlp."
+            f"{kind}; use a classifier: logistic, lda, perceptron or mlp."
         )
     if not categorical and is_classifier(est):
         raise UserError(
@@ -144,7 +145,7 @@ def make_decoder(name: str, *, categorical: bool, stimulus: str = "stimulus",
 
     Parameters
     ----------
-    name : {"linear", "mlp", "logistic", "perceptron", "bayes"}
+    name : {"linear", "mlp", "logistic", "lda", "perceptron", "bayes"}
     categorical : bool
         Whether the stimulus (after any binning) is categorical.
     stimulus, kind : str
@@ -216,7 +217,7 @@ def applicable_decoders(categorical: bool) -> list[str]:
     >>> applicable_decoders(False)[:2]
     ['linear', 'mlp']
     """
-    names = ["logistic", "perceptron", "mlp"] if categorical else ["linear", "mlp"]
+    names = ["logistic", "lda", "perceptron", "mlp"] if categorical else ["linear", "mlp"]
     if bayes_available() and is_classifier(load_bayes(categorical)()) == categorical:
         names.append("bayes")
     return names

@@ -17,7 +17,8 @@ Over time (consecutive time bins; ``fit`` and ``predict`` take ``segments=...``)
     :class:`RNNDecoder` and :class:`RNNClassifierDecoder` (GRU / LSTM / simple RNN over a
     causal window of past bins).
 Classification (categorical or binned stimuli)
-    :class:`LogisticDecoder`, :class:`MLPClassifierDecoder`, :class:`PerceptronDecoder`,
+    :class:`LogisticDecoder`, :class:`LDADecoder` (shrinkage linear discriminant analysis),
+    :class:`MLPClassifierDecoder`, :class:`PerceptronDecoder`,
     :class:`ModuleClassifierDecoder`.
 Building blocks
     :class:`BaseDecoder`, :class:`RegressorDecoder`, :class:`ClassifierDecoder`,
@@ -46,6 +47,7 @@ from ._training import TorchDecoder
 from .basis import BasisDecoder
 from .callbacks import Callback, Checkpoint, GradientClipping, LRScheduler, TensorBoard
 from .kalman import KalmanDecoder
+from .lda import LDADecoder
 from .linear import LinearDecoder, ridge_path
 from .logistic import LogisticDecoder
 from .mlp import MLPClassifierDecoder, MLPDecoder
@@ -62,6 +64,7 @@ __all__ = [
     "ClassifierDecoder",
     "GradientClipping",
     "KalmanDecoder",
+    "LDADecoder",
     "LRScheduler",
     "LinearDecoder",
     "LogisticDecoder",

@@ -93,3 +93,10 @@ def test_other_formats_need_their_variables_named(cli, tmp_path):
 def test_nwb_files_still_need_their_column(cli, orientation_nwb, tmp_path):
     run = cli("decode", orientation_nwb, "--out", tmp_path)
     assert_one_line_error(run, "NWB file needs --stimulus COLUMN")
+
+
+def test_lda_from_the_command_line(cli, category_nwb, tmp_path):
+    run = cli("decode", category_nwb, "--stimulus", "stimulus", "--decoder", "lda", "--cv",
+              "3", "--out", tmp_path)
+    assert run.code == 0, run.err
+    assert "lda: LDADecoder" in run.out
