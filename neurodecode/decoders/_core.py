@@ -207,6 +207,46 @@ def standardize(X: Any, mean: Any, scale: Any, *, out: Any = None) -> Any:
     return (X - mean) / scale
 
 
+# --------------------------------------------------------------------------- patterns
+def activation_patterns(X: Any, coef: np.ndarray, targets: np.ndarray | None = None
+                        ) -> np.ndarray:
+    """What the neurons encode, from a linear decoder's weights (Haufe et al., 2014).
+
+    A decoder's weights ``W`` (outputs x neurons) are a filter: a neuron can get a large
+    weight because it cancels noise, not because it responds to the stimulus. The
+    activation pattern ``A = Cov(X) W' Cov(T)^-1`` (transposed, outputs x neurons) is the
+    forward model the filter implies. As MNE-Python's ``LinearModel``: ``Cov(T)^-1`` is
+    1 for a single output or class-coded targets, else the pseudo-inverse of the
+    targets' covariance. Computed without the neurons x neurons covariance.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_neurons)
+        The training responses (in the units of ``coef``).
+    coef : ndarray of shape (n_outputs, n_neurons) or (n_neurons,)
+    targets : ndarray of shape (n_samples, n_outputs), optional
+        Several continuous targets (their covariance is inverted).
+
+    Returns
+    -------
+    ndarray of the shape of ``coef``
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, 0.0]])
+    >>> activation_patterns(X, np.array([1.0, -1.0])).round(3).tolist()
+    [0.333, -0.333]
+    """
+    X = np.asarray(X, dtype=np.float64)
+    W = np.atleast_2d(np.asarray(coef, dtype=np.float64))
+    Xc = X - X.mean(axis=0)
+    A = (Xc.T @ (Xc @ W.T)) / max(len(X) - 1, 1)  # Cov(X) W', ddof=1 as np.cov
+    if targets is not None and targets.ndim == 2 and targets.shape[1] > 1:
+        Tc = targets - targets.mean(axis=0)
+        A = A @ np.linalg.pinv(Tc.T @ Tc / max(len(X) - 1, 1))
+    return A.T.reshape(np.shape(coef))
+
+
 # --------------------------------------------------------------------------- targets
 def encode_angles(y: Any, period: float) -> Any:
     """``(cos, sin)`` of ``2 pi y / period``, shape (n_samples, 2).

@@ -22,6 +22,7 @@ from scipy.special import expit, log_softmax, softmax
 from .._threads import thread_budget
 from .._validation import check_number
 from ._base import ClassifierDecoder
+from ._core import activation_patterns
 
 __all__ = ["LDADecoder", "class_shrinkage"]
 
@@ -123,6 +124,10 @@ class LDADecoder(ClassifierDecoder):
     coef_ : ndarray of shape (1, n_neurons) for two classes, else (n_classes, n_neurons)
         Weights in the responses' own units (standardisation folded in).
     intercept_ : ndarray of shape (1,) or (n_classes,)
+    patterns_ : ndarray of the shape of ``coef_``
+        Activation patterns ``Cov(X) W'`` (Haufe et al., 2014): what each neuron
+        encodes, as opposed to how the decoder weighs it (MNE-Python's
+        ``patterns_``; see :func:`~neurodecode.decoders._core.activation_patterns`).
     means_ : ndarray of shape (n_classes, n_neurons)
         Class means of the standardised responses.
     priors_ : ndarray of shape (n_classes,)
@@ -216,6 +221,7 @@ class LDADecoder(ClassifierDecoder):
             W, intercept = W[1:] - W[:1], intercept[1:] - intercept[:1]
         self.means_, self.priors_, self.shrinkage_ = means, priors, strengths
         self.coef_, self.intercept_ = self._fold_standardization(W, intercept)
+        self.patterns_ = activation_patterns(X, self.coef_)
         return self
 
     def _solve(self, L: np.ndarray, d: np.ndarray, M: np.ndarray) -> np.ndarray:

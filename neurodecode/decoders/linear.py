@@ -13,7 +13,14 @@ from tqdm.auto import tqdm
 from .._threads import thread_budget
 from .._validation import check_choice
 from ._base import FoldData, FoldPredictions, RegressorDecoder, resolve_device
-from ._core import SMALL_PROBLEM, Penalty, ridge_shift, standardization, use_numpy_engine
+from ._core import (
+    SMALL_PROBLEM,
+    Penalty,
+    activation_patterns,
+    ridge_shift,
+    standardization,
+    use_numpy_engine,
+)
 from ._core import standardize as _standardize
 from ._kernels import as_data_tensor, center_kernels, fold_kernels, use_dual
 from ._linalg import gram, solve_shifted, spectral_norm_squared
@@ -318,6 +325,10 @@ class LinearDecoder(RegressorDecoder, TorchDecoder):
         comparable with scikit-learn's. For circular stimuli the two rows read out
         ``cos`` and ``sin`` of the angle.
     intercept_ : float or ndarray of shape (n_targets,)
+    patterns_ : ndarray of the shape of ``coef_``
+        Activation patterns ``Cov(X) W'`` (Haufe et al., 2014): what each neuron
+        encodes, as opposed to how the decoder weighs it (MNE-Python's
+        ``patterns_``; see :func:`~neurodecode.decoders._core.activation_patterns`).
     mean_, scale_ : ndarray of shape (n_neurons,) or None
         Training statistics used to standardise the responses.
     period_ : float or None
@@ -550,6 +561,7 @@ class LinearDecoder(RegressorDecoder, TorchDecoder):
             self.intercept_: float | np.ndarray = float(intercept[0])
         else:
             self.coef_, self.intercept_ = coef, intercept
+        self.patterns_ = activation_patterns(X, self.coef_, T)
         return self
 
     def predict(self, X: Any) -> np.ndarray:

@@ -33,6 +33,7 @@ from ._core import (
     SMALL_PROBLEM,
     EarlyStopping,
     Penalty,
+    activation_patterns,
     standardization,
     use_numpy_engine,
     warn_not_converged,
@@ -201,6 +202,10 @@ class LogisticDecoder(ClassifierDecoder, TorchDecoder):
     coef_ : ndarray of shape (1, n_neurons) for two classes, else (n_classes, n_neurons)
         Weights in the original units of the responses (standardisation folded in).
     intercept_ : ndarray of shape (1,) or (n_classes,)
+    patterns_ : ndarray of the shape of ``coef_``
+        Activation patterns ``Cov(X) W'`` (Haufe et al., 2014): what each neuron
+        encodes, as opposed to how the decoder weighs it (MNE-Python's
+        ``patterns_``; see :func:`~neurodecode.decoders._core.activation_patterns`).
     mean_, scale_ : ndarray of shape (n_neurons,) or None
     module_ : torch.nn.Linear
     history_ : dict of list of float
@@ -378,6 +383,7 @@ class LogisticDecoder(ClassifierDecoder, TorchDecoder):
             self._fit_module(X, codes, self._n_module_outputs())
             self._warn_if_capped()
         self.coef_, self.intercept_ = self._fold_standardization(*self._linear_weights())
+        self.patterns_ = activation_patterns(X, self.coef_)
         return self
 
     def _fit_scipy(self, X: np.ndarray, codes: np.ndarray) -> None:
