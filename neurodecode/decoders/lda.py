@@ -196,6 +196,12 @@ class LDADecoder(ClassifierDecoder):
         n, p = Z.shape
         k = len(self.classes_)
         counts = np.bincount(codes, minlength=k).astype(np.float64)
+        if (counts < 2).any():
+            lonely = self.classes_[counts < 2].tolist()
+            raise ValueError(
+                f"{self._owner} estimates each class's covariance from its trials, so every "
+                f"class needs at least 2; class(es) {lonely} have 1. Drop or merge them, or "
+                "collect more trials.")
         if self.priors is None:
             priors = counts / n
         else:

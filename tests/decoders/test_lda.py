@@ -101,3 +101,11 @@ def test_bad_parameters_get_clear_errors(kwargs, match):
     X = np.random.default_rng(0).normal(size=(30, 4))
     with pytest.raises(ValueError, match=match):
         LDADecoder(**kwargs).fit(X, np.arange(30) % 3)
+
+
+def test_a_class_with_one_trial_is_named():
+    X = np.random.default_rng(0).normal(size=(21, 4))
+    y = np.r_[np.zeros(10), np.ones(10), 7.0]
+    with pytest.raises(ValueError, match=r"class\(es\) \[7\.0\] have 1"):
+        LDADecoder().fit(X, y)
+
