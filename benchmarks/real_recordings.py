@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -30,7 +31,7 @@ from neurodecode.data import (
     load_peyrache_hd,
     load_stevenson_m1,
 )
-from neurodecode.decoders import LinearDecoder, LogisticDecoder, MLPDecoder
+from neurodecode.decoders import LDADecoder, LinearDecoder, LogisticDecoder, MLPDecoder
 from neurodecode.encoding import BayesianDecoder
 from neurodecode.evaluate import make_splits, nested_cross_validate
 
@@ -39,12 +40,17 @@ DEFAULT_DATA = HERE.parent.parent / "shared" / "data"
 L2_GRID = [1e-4, 1e-3, 1e-2, 1e-1, 1.0]
 C_GRID = [1e-3, 1e-2, 1e-1, 1.0, 10.0]
 ALPHA_GRID = [1e-1, 1.0, 10.0, 100.0, 1e3, 1e4]
+SHRINKAGE_GRID = ["auto", 0.1, 0.3, 0.6, 0.9]  # shrinkage LDA, the strongest simple peer
 
 
 def _row(task: str, protocol: str, metric: str, nd: Any, nd_name: str, sk: Any,
          sk_name: str) -> dict[str, Any]:
     def chosen(res: Any) -> str:
-        return ", ".join(sorted({"/".join(f"{k.split('__')[-1]}={v:g}" for k, v in c.items())
+        def text(v: Any) -> str:
+            return f"{v:g}" if isinstance(v, float) else str(v)
+
+        return ", ".join(sorted({"/".join(f"{k.split('__')[-1]}={text(v)}"
+                                          for k, v in c.items())
                                  for c in res.chosen}))
 
     return {
@@ -75,6 +81,11 @@ def park_v1(data: Path, quick: bool) -> list[dict[str, Any]]:
                    {"logisticregression__C": C_GRID}, "accuracy")
     rows = [_row("V1 gratings (Park): 8 directions", "5-fold stratified, nested",
                  "accuracy", nd, "LogisticDecoder", sk, "LogisticRegression")]
+    nd, sk = _pair(classes, 5, LDADecoder(), {"shrinkage": SHRINKAGE_GRID},
+                   make_pipeline(StandardScaler(), LinearDiscriminantAnalysis(solver="lsqr")),
+                   {"lineardiscriminantanalysis__shrinkage": SHRINKAGE_GRID}, "accuracy")
+    rows.append(_row("V1 gratings (Park): 8 directions", "5-fold stratified, nested",
+                     "accuracy", nd, "LDADecoder", sk, "LinearDiscriminantAnalysis (lsqr)"))
     nd, sk = _pair(rec, 5, LinearDecoder(device="cpu"), {"l2": L2_GRID},
                    make_pipeline(StandardScaler(), Ridge()), {"ridge__alpha": ALPHA_GRID},
                    "median_error")
@@ -147,6 +158,13 @@ def zheng_mtl(data: Path, quick: bool) -> list[dict[str, Any]]:
                        {"logisticregression__C": C_GRID}, "accuracy")
         rows.append(_row(task, "5-fold stratified, nested", "accuracy", nd,
                          "LogisticDecoder", sk, "LogisticRegression"))
+        nd, sk = _pair(rec, 5, LDADecoder(), {"shrinkage": SHRINKAGE_GRID},
+                       make_pipeline(StandardScaler(),
+                                     LinearDiscriminantAnalysis(solver="lsqr")),
+                       {"lineardiscriminantanalysis__shrinkage": SHRINKAGE_GRID},
+                       "accuracy")
+        rows.append(_row(task, "5-fold stratified, nested", "accuracy", nd, "LDADecoder",
+                         sk, "LinearDiscriminantAnalysis (lsqr)"))
     return rows
 
 
