@@ -297,7 +297,7 @@ def load(path: str | Path, *, device: str | torch.device | None = None,
     >>> import tempfile
     >>> import numpy as np
     >>> from neurodecode.decoders import LinearDecoder, load
-    >>> X = np.arange(12.0).reshape(6, 2); y = X @ [1.0, -1.0]
+    >>> X = np.arange(12.0).reshape(6, 2); y = X @ [1.0, 0.5]
     >>> dec = LinearDecoder(device="cpu").fit(X, y)
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     same = load(dec.save(tmp))
