@@ -1,8 +1,10 @@
 """The argument parser and the dispatcher: exit statuses, one-line errors, Ctrl-C.
 
 Exit status 0 on success, 2 for a mistake in the input (one line on stderr:
-``neurodecode: error: ...``, no traceback), 130 when interrupted with Ctrl-C. Anything
-else is a bug and keeps its traceback.
+``neurodecode: error: ...``, no traceback), 3 for a problem of the environment (a file or
+folder the user may not read or write, a full disk: one line naming it), 130 when
+interrupted with Ctrl-C. Anything else is a bug and keeps its traceback. ``--debug``
+(anywhere on the command line) shows the full traceback of every error instead.
 """
 
 from __future__ import annotations
@@ -151,6 +153,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         0 on success, 2 for a user error, 130 when interrupted.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
     try:
         try:
             command, flags, config_file = _parse(argv)
@@ -163,6 +167,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         with _warnings_as_lines():
             _dispatch(command, config, argv)
     except UserError as exc:
+        if debug:
+            raise
         print(f"neurodecode: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -173,4 +179,15 @@ def run(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    except OSError as exc:
+        if debug:
+            raise
+        where = f": '{exc.filename}'" if getattr(exc, "filename", None) else ""
+        if isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError)):
+            print(f"neurodecode: error: {exc.strerror or exc}{where}", file=sys.stderr)
+            return 2  # a path the user gave
+        print(f"neurodecode: error: {exc.strerror or exc}{where} (a problem of the "
+              "environment: check permissions and free space; --debug shows the "
+              "traceback)", file=sys.stderr)
+        return 3  # permissions, a full disk, a read-only folder
     return 0

@@ -163,3 +163,25 @@ def test_bug_keeps_its_traceback(cli, orientation_nwb, tmp_path, monkeypatch):
     monkeypatch.setattr(commands, "describe_recording", broken)
     with pytest.raises(ZeroDivisionError):
         cli("decode", orientation_nwb, "--stimulus", "stimulus", "--out", tmp_path)
+
+
+def test_environment_problems_exit_3_and_debug_shows_the_traceback(cli, orientation_nwb,
+                                                                   tmp_path, monkeypatch):
+    import neurodecode.cli.outputs as outputs
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "out" / "report.html"))
+
+    monkeypatch.setattr(outputs, "write_text_atomic", refuse)
+    run = cli("decode", orientation_nwb, "--stimulus", "stimulus", "--cv", "3", "--out",
+              tmp_path / "out")
+    assert run.code == 3 and "Traceback" not in run.err
+    assert "Permission denied: '" in run.err and "problem of the environment" in run.err
+    with pytest.raises(PermissionError):
+        cli("decode", orientation_nwb, "--stimulus", "stimulus", "--cv", "3", "--out",
+            tmp_path / "out", "--debug")
+    from neurodecode.cli.config import UserError
+
+    with pytest.raises(UserError, match="No NWB file"):  # --debug: the traceback
+        cli("decode", tmp_path / "missing.nwb", "--stimulus", "x", "--debug")
+    assert cli("decode", tmp_path / "missing.nwb", "--stimulus", "x").code == 2
