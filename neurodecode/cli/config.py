@@ -150,6 +150,8 @@ OPTIONS: tuple[Option, ...] = (
            _ALL_RUNS, choices=("auto", "cpu", "cuda")),
     Option("out", "path", "neurodecode-out", "output folder (default: ./neurodecode-out)",
            _ALL_RUNS, metavar="DIR"),
+    Option("overwrite", "flag", False, "replace a finished run in the --out folder (without "
+           "it, a folder holding one is refused)", _ALL_RUNS),
 )
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import csv
 import datetime
+import hashlib
 import io
+import json
 import platform
 import shlex
 import time
@@ -24,6 +26,8 @@ import numpy as np
 from .config import UserError, dump_toml
 from .io import figure_png, write_bytes_atomic, write_json_atomic, write_text_atomic
 from .report import Report
+
+MANIFEST = "manifest.json"  # written last: a folder without it holds an unfinished run
 
 __all__ = ["RunOutput", "format_table", "fold_rows", "package_versions"]
 
@@ -148,6 +152,18 @@ class RunOutput:
     def __init__(self, folder: str | Path, command: str, config: dict[str, Any], title: str,
                  device: str, argv: Sequence[str] | None = None) -> None:
         self.folder = Path(folder)
+        manifest = self.folder / MANIFEST
+        if manifest.is_file() and command != "decode-many":  # decode-many resumes there
+            if not config.get("overwrite"):
+                try:
+                    old = json.loads(manifest.read_text())
+                    what = f"a finished '{old.get('command')}' run of {old.get('finished')}"
+                except (OSError, ValueError):
+                    what = "a finished run"
+                raise UserError(
+                    f"'{self.folder}' holds {what}; a new run would mix its files with "
+                    "that run's. Pass --overwrite to replace it, or choose another --out.")
+            manifest.unlink()  # until this run finishes, the folder says it is incomplete
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -241,4 +257,19 @@ class RunOutput:
             **results,
         }
         write_json_atomic(self.path("results.json"), doc)
+        self._write_manifest(doc)
         return doc
+
+    def _write_manifest(self, doc: dict[str, Any]) -> None:
+        """``manifest.json``, written last: the command, seed, versions and every file
+        with its SHA-256, so a folder without it holds an unfinished run."""
+        files = {}
+        for name in doc["files"]:
+            path = self.path(name)
+            if path.is_file():
+                files[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        write_json_atomic(self.path(MANIFEST), {
+            "command": self.command, "argv": self.report.subtitle, "seed": doc.get("seed"),
+            "versions": doc.get("versions"), "started": doc.get("started"),
+            "finished": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "files": files})

@@ -240,3 +240,19 @@ def test_compare_states_chance_and_says_when_nothing_beats_it(cli, tmp_path, ori
     run = cli("compare", orientation_nwb, "--stimulus", "stimulus", "--decoders", "linear",
               "--cv", "3", "--out", tmp_path / "tuned")
     assert "chance level of median_error: 45; the best (linear) beats it" in run.out
+
+
+def test_a_finished_run_is_not_mixed_with_a_new_one(cli, orientation_nwb, tmp_path):
+    import hashlib
+
+    out = tmp_path / "run"
+    args = ("decode", orientation_nwb, "--stimulus", "stimulus", "--cv", "3", "--out", out)
+    assert cli(*args).code == 0
+    manifest = _json(out / "manifest.json")  # written last, every file with its hash
+    assert manifest["command"] == "decode" and "results.json" in manifest["files"]
+    assert manifest["files"]["results.json"] == hashlib.sha256(
+        (out / "results.json").read_bytes()).hexdigest()
+    run = cli(*args)
+    assert run.code == 2 and "holds a finished 'decode' run" in run.err
+    assert "--overwrite" in run.err
+    assert cli(*args, "--overwrite").code == 0 and (out / "manifest.json").is_file()

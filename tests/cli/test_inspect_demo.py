@@ -83,7 +83,8 @@ def test_demo_quick_end_to_end(cli, tmp_path):
 
     doc = json.loads((out / "results.json").read_text())
     assert doc["command"] == "demo" and doc["seed"] == 1 and doc["nwb_round_trip_identical"]
-    assert doc["config"] == {"quick": True, "seed": 1, "device": "auto", "out": str(out)}
+    assert doc["config"] == {"quick": True, "seed": 1, "device": "auto", "out": str(out),
+                             "overwrite": False}
     assert {"neurodecode", "torch", "numpy", "scikit-learn", "pynwb"} <= set(doc["versions"])
     crb = doc["population"]["cramer_rao_bound_deg"]
     assert crb > 0 and f"{crb:.3g} deg RMS" in run.out
