@@ -169,7 +169,7 @@ def options_for(command: str) -> dict[str, Option]:
     Examples
     --------
     >>> list(options_for("demo"))
-    ['quick', 'seed', 'device', 'out']
+    ['quick', 'seed', 'device', 'out', 'overwrite']
     """
     return {o.name: o for o in OPTIONS if command in o.commands}
 
