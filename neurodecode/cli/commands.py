@@ -309,7 +309,7 @@ def prediction_rows(res: Any) -> tuple[list[str], list[list[Any]]]:
 
 # ---------------------------------------------------------------------------- decode
 def run_decode(config: dict[str, Any], argv: Sequence[str] | None = None) -> dict[str, Any]:
-    """Cross-validated decoding of one NWB file with one decoder.
+    """Cross-validated decoding of one file (NWB, HDF5, MATLAB, NPZ) with one decoder.
 
     Parameters
     ----------

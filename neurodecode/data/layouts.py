@@ -32,7 +32,8 @@ def recognise_layout(path: str | Path) -> str | None:
     Parameters
     ----------
     path : str or Path
-        A MATLAB v5 file (anything else, or a file that cannot be read, gives None).
+        A MATLAB v5 file (anything else, including v7.3/HDF5 files, or a file that
+        cannot be read, gives None).
 
     Returns
     -------
@@ -47,8 +48,11 @@ def recognise_layout(path: str | Path) -> str | None:
     from scipy.io import whosmat
 
     try:
+        with open(path, "rb") as f:
+            if not f.read(128).startswith(b"MATLAB 5.0"):  # the layouts are MATLAB v5
+                return None
         names = {entry[0] for entry in whosmat(str(path))}
-    except (OSError, ValueError, NotImplementedError, TypeError):
+    except (OSError, ValueError):  # unreadable, or a damaged v5 file
         return None
     for name, (needed, *_rest) in KNOWN_LAYOUTS.items():
         if needed <= names:
